@@ -1,0 +1,91 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import type { JobRunner } from './jobs/runner.js';
+import corePlugin from './plugins/db.js';
+import authPlugin from './plugins/auth.js';
+import openapiPlugin from './plugins/openapi.js';
+import { useErrorDialect, sendError, toAppError } from './http/error-handler.js';
+import { loggerOptions } from './http/logger.js';
+import type { Dialect } from './http/dialects.js';
+import healthRoutes from './modules/health/routes.js';
+
+export interface AppDependencies {
+  config: Config;
+  db: Database;
+  jobs?: JobRunner | null;
+  /** The process logger; tests pass one that captures lines. */
+  logger?: Logger;
+}
+
+type ModulePlugin = Parameters<FastifyInstance['register']>[0];
+
+/**
+ * One API surface: a URL prefix, the error dialect its clients parse, and the
+ * modules that live under it. Each surface is its own encapsulated context, so
+ * its error and not-found handlers apply to exactly its routes.
+ */
+interface ApiSurface {
+  prefix: string;
+  dialect: Dialect;
+  modules: ModulePlugin[];
+}
+
+const API_SURFACES: ApiSurface[] = [
+  { prefix: '/api/v1', dialect: 'acai', modules: [] },
+  { prefix: '/v1', dialect: 'workspace', modules: [] },
+  { prefix: '/api', dialect: 'platform', modules: [] },
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? pino(loggerOptions(config))) as FastifyBaseLogger,
+    bodyLimit: config.http.bodyLimit,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: 72_000,
+    trustProxy: false,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+    routerOptions: { maxParamLength: 256 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  await app.register(corePlugin, { config, db: deps.db, jobs: deps.jobs ?? null });
+  await app.register(authPlugin);
+  await app.register(openapiPlugin);
+
+  // Outside every API surface (e.g. a typo at the root) the platform dialect applies.
+  useErrorDialect(app, 'platform');
+  await app.register(healthRoutes);
+
+  for (const surface of API_SURFACES) {
+    await app.register(
+      async (scope) => {
+        useErrorDialect(scope, surface.dialect);
+        for (const module of surface.modules) await scope.register(module);
+      },
+      { prefix: surface.prefix },
+    );
+  }
+
+  return app;
+}
+
+export { sendError, toAppError };

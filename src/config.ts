@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Read and validated once at start; everything else receives the parsed object.
+
+const booleanFlag = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1');
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
+    .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DB_POOL_SIZE: positiveInt.max(200).default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Default byte cap of a request body; modules may allow more on specific routes. */
+  BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
+  RATE_LIMITS: booleanFlag.default(true),
+  RATE_LIMIT_PER_TOKEN_PER_MINUTE: positiveInt.default(1200),
+  AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  JOBS: booleanFlag.default(true),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    database: {
+      url: env.DATABASE_URL,
+      dataDir: resolve(env.DATA_DIR),
+      poolSize: env.DB_POOL_SIZE,
+    },
+    http: {
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    },
+    rateLimits: {
+      enabled: env.RATE_LIMITS,
+      perTokenPerMinute: env.RATE_LIMIT_PER_TOKEN_PER_MINUTE,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    },
+    jobs: { enabled: env.JOBS },
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return toConfig(parsed.data);
+}

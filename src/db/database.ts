@@ -1,0 +1,93 @@
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { Logger } from 'pino';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { Config } from '../config.js';
+import { migrationsDir } from '../lib/paths.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
+import { applyMigrations } from './migrator.js';
+
+export type { PrismaClient };
+export type { Prisma } from '../generated/prisma/client.js';
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The same pool Prisma runs on, for the job runner and hand-written set-based SQL. */
+  pool: pg.Pool;
+  url: string;
+  embedded: boolean;
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  logger: Logger;
+  /** Apply pending migrations before returning (the server does; tools may not). */
+  migrate?: boolean;
+}
+
+/**
+ * Connects to `DATABASE_URL`, or starts the embedded database under `DATA_DIR`,
+ * and returns one pool plus a Prisma client on top of it. One code path for both.
+ */
+export async function openDatabase(config: Config, options: OpenDatabaseOptions): Promise<Database> {
+  const { logger } = options;
+  let embedded: EmbeddedPostgres | undefined;
+  let url = config.database.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.database.dataDir,
+      maxConnections: config.database.poolSize * 2 + 8,
+    });
+    url = embedded.url;
+    logger.info({ dataDir: config.database.dataDir }, 'embedded database started');
+  }
+
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.database.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
+
+  try {
+    if (options.migrate ?? true) {
+      const { applied } = await applyMigrations(pool, { migrationsDir, logger });
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    await embedded?.close().catch(() => undefined);
+    throw error;
+  }
+
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+
+  return {
+    prisma,
+    pool,
+    url,
+    embedded: embedded !== undefined,
+    async ping(timeoutMs = 2_000) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
+        });
+        await Promise.race([pool.query('SELECT 1'), timeout]);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await embedded?.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { LoggerOptions } from 'pino';
+import type { Config } from '../config.js';
+
+// Secrets that may appear in request logs or in objects we log. pino removes
+// these paths before a line is written.
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  '*.token',
+  '*.password',
+  '*.privateKey',
+  '*.private_key',
+  '*.credentials',
+  '*.secret',
+];
+
+export function loggerOptions(config: Config): LoggerOptions {
+  const pretty = process.stdout.isTTY && config.env !== 'production';
+  return {
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  };
+}

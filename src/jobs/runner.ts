@@ -1,0 +1,100 @@
+import { PgBoss, type QueuePolicy, type Db as IDatabase } from 'pg-boss';
+import type { Logger } from 'pino';
+
+// A small typed layer over pg-boss: modules define their queues and handlers,
+// the server starts and stops the runner. Jobs live in Postgres (schema `pgboss`),
+// so every server instance sharing a database shares the work safely.
+
+export interface JobContext {
+  jobId: string;
+  /** 0 on the first attempt. */
+  retryCount: number;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export interface QueueDefinition<T extends object> {
+  name: string;
+  handler(data: T, context: JobContext): Promise<void>;
+  /** `key_strict_fifo` gives one-at-a-time, in-order processing per `singletonKey`. */
+  policy?: QueuePolicy;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  expireInSeconds?: number;
+  /** Parallel workers in this process. */
+  concurrency?: number;
+  pollingIntervalSeconds?: number;
+}
+
+export interface EnqueueOptions {
+  singletonKey?: string;
+  startAfterSeconds?: number;
+  /** Run the insert on this executor, e.g. the caller's transaction, so the job commits with it. */
+  db?: IDatabase;
+}
+
+export class JobRunner {
+  private readonly boss: PgBoss;
+  private readonly definitions = new Map<string, QueueDefinition<object>>();
+  private started = false;
+
+  constructor(
+    connectionString: string,
+    private readonly logger: Logger,
+    options: { max?: number } = {},
+  ) {
+    this.boss = new PgBoss({ connectionString, max: options.max ?? 4, application_name: 'jobs' });
+    this.boss.on('error', (error) => this.logger.warn({ err: error }, 'job runner error'));
+  }
+
+  define<T extends object>(definition: QueueDefinition<T>): void {
+    if (this.started) throw new Error(`queue ${definition.name} defined after the runner started`);
+    this.definitions.set(definition.name, definition as unknown as QueueDefinition<object>);
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const definition of this.definitions.values()) {
+      await this.boss.createQueue(definition.name, {
+        policy: definition.policy ?? 'standard',
+        retryLimit: definition.retryLimit ?? 2,
+        retryDelay: definition.retryDelaySeconds ?? 5,
+        expireInSeconds: definition.expireInSeconds ?? 15 * 60,
+      });
+      await this.boss.work<object>(
+        definition.name,
+        {
+          localConcurrency: definition.concurrency ?? 1,
+          pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
+          batchSize: 1,
+        },
+        async (jobs) => {
+          for (const job of jobs) {
+            const log = this.logger.child({ queue: definition.name, jobId: job.id, retryCount: job.retryCount });
+            log.debug('job started');
+            await definition.handler(job.data, { jobId: job.id, retryCount: job.retryCount, log, signal: job.signal });
+            log.debug('job finished');
+          }
+        },
+      );
+    }
+    this.started = true;
+  }
+
+  async enqueue<T extends object>(queue: string, data: T, options: EnqueueOptions = {}): Promise<string | null> {
+    return this.boss.send(queue, data, {
+      singletonKey: options.singletonKey,
+      startAfter: options.startAfterSeconds,
+      db: options.db,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) {
+      await this.boss.stop({ graceful: false }).catch(() => undefined);
+      return;
+    }
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: 10_000 });
+  }
+}

@@ -1,0 +1,23 @@
+export const ALL_SCOPES = [
+  'specs:read',
+  'specs:write',
+  'refs:read',
+  'refs:write',
+  'impls:read',
+  'impls:write',
+  'states:read',
+  'states:write',
+  'team:read',
+  'workspace:read',
+  'workspace:write',
+  'pipelines:read',
+  'pipelines:write',
+  'git:read',
+  'git:write',
+] as const;
+
+export type Scope = (typeof ALL_SCOPES)[number];
+
+export function isScope(value: string): value is Scope {
+  return (ALL_SCOPES as readonly string[]).includes(value);
+}

@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import { isUuid, uuidv7 } from '../ids.js';
+import { ALL_SCOPES, type Scope } from './scopes.js';
+
+// Domain functions for API tokens. The raw token exists only in the return value
+// of createToken; the database keeps its SHA-256 hash and a short display prefix.
+
+const TOKEN_PREFIX = 'at_';
+const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
+
+export function hashToken(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+function generateRawToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export interface CreateTokenInput {
+  team: string;
+  user: string;
+  name?: string;
+  scopes?: readonly Scope[];
+  expiresAt?: Date | null;
+}
+
+export interface TokenSummary {
+  id: string;
+  team: string;
+  user: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** Creates the team and user when missing, then a token; returns the raw token once. */
+export async function createToken(
+  prisma: PrismaClient,
+  input: CreateTokenInput,
+): Promise<TokenSummary & { token: string }> {
+  const raw = generateRawToken();
+  const scopes = [...new Set(input.scopes ?? ALL_SCOPES)];
+  return prisma.$transaction(async (tx) => {
+    const team = await tx.team.upsert({
+      where: { name: input.team },
+      create: { id: uuidv7(), name: input.team },
+      update: {},
+    });
+    const user = await tx.user.upsert({
+      where: { teamId_name: { teamId: team.id, name: input.user } },
+      create: { id: uuidv7(), teamId: team.id, name: input.user },
+      update: {},
+    });
+    const row = await tx.apiToken.create({
+      data: {
+        id: uuidv7(),
+        teamId: team.id,
+        userId: user.id,
+        name: input.name ?? `${input.user} token`,
+        tokenHash: hashToken(raw),
+        tokenPrefix: raw.slice(0, DISPLAY_PREFIX_LENGTH),
+        scopes,
+        expiresAt: input.expiresAt ?? null,
+      },
+    });
+    return {
+      token: raw,
+      id: row.id,
+      team: team.name,
+      user: user.name,
+      name: row.name,
+      prefix: row.tokenPrefix,
+      scopes: row.scopes as Scope[],
+      expiresAt: row.expiresAt,
+      revokedAt: row.revokedAt,
+      lastUsedAt: row.lastUsedAt,
+      createdAt: row.createdAt,
+    };
+  });
+}
+
+export async function listTokens(prisma: PrismaClient, filter: { team?: string } = {}): Promise<TokenSummary[]> {
+  const rows = await prisma.apiToken.findMany({
+    where: filter.team ? { team: { name: filter.team } } : {},
+    include: { team: true, user: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    team: row.team.name,
+    user: row.user.name,
+    name: row.name,
+    prefix: row.tokenPrefix,
+    scopes: row.scopes as Scope[],
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    lastUsedAt: row.lastUsedAt,
+    createdAt: row.createdAt,
+  }));
+}
+
+/** Returns false when no such token exists; revoking twice keeps the first time. */
+export async function revokeToken(prisma: PrismaClient, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const row = await prisma.apiToken.findUnique({ where: { id }, select: { id: true } });
+  if (!row) return false;
+  await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  return true;
+}
+
+export interface AuthContext {
+  tokenId: string;
+  teamId: string;
+  userId: string;
+  scopes: ReadonlySet<string>;
+}
+
+export type TokenCheck =
+  | { ok: true; auth: AuthContext }
+  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
+// last_used_at is a staleness signal, not an audit log: writing it at most once a
+// minute keeps authentication a single indexed read on the hot path.
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export async function verifyToken(prisma: PrismaClient, raw: string, now = new Date()): Promise<TokenCheck> {
+  const row = await prisma.apiToken.findUnique({
+    where: { tokenHash: hashToken(raw) },
+    select: { id: true, teamId: true, userId: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true },
+  });
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.revokedAt) return { ok: false, reason: 'revoked' };
+  if (row.expiresAt && row.expiresAt <= now) return { ok: false, reason: 'expired' };
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+  }
+  return {
+    ok: true,
+    auth: { tokenId: row.id, teamId: row.teamId, userId: row.userId, scopes: new Set(row.scopes) },
+  };
+}

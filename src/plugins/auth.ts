@@ -1,0 +1,70 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, rateLimited, unauthorized } from '../lib/errors.js';
+import { FixedWindowLimiter } from '../lib/rate-limiter.js';
+import { verifyToken, type AuthContext } from '../lib/auth/tokens.js';
+import type { Scope } from '../lib/auth/scopes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** onRequest hook: Bearer token -> request.auth, then the route's `config.scopes`. */
+    authenticate(request: FastifyRequest): Promise<void>;
+  }
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+  interface FastifyContextConfig {
+    /** Scopes the token must hold for this route (all of them). */
+    scopes?: readonly Scope[];
+  }
+}
+
+const REJECTIONS = {
+  unknown: 'Invalid API token',
+  revoked: 'API token has been revoked',
+  expired: 'API token has expired',
+} as const;
+
+const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
+
+/** Throws 403 unless the token holds every scope; for checks that depend on the request body. */
+export function requireScopes(auth: AuthContext, scopes: readonly Scope[]): void {
+  const missing = scopes.filter((scope) => !auth.scopes.has(scope));
+  if (missing.length > 0) throw forbidden(`API token is missing required scope(s): ${missing.join(', ')}`);
+}
+
+/** The authenticated caller of a route that ran `authenticate`. */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw unauthorized();
+  return request.auth;
+}
+
+export default fp(
+  async function authPlugin(app: FastifyInstance) {
+    const { rateLimits } = app.config;
+    const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
+    const requestsByToken = new FixedWindowLimiter(rateLimits.perTokenPerMinute);
+
+    app.decorateRequest('auth', null);
+    app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+      if (rateLimits.enabled && failuresByClient.isLimited(request.ip)) {
+        throw rateLimited(failuresByClient.retryAfter());
+      }
+      const match = BEARER.exec(request.headers.authorization ?? '');
+      const check = match ? await verifyToken(app.db.prisma, match[1]!) : undefined;
+      if (!check?.ok) {
+        const reason = check ? check.reason : 'missing';
+        request.log.warn({ reason }, 'authentication failed');
+        if (rateLimits.enabled) failuresByClient.hit(request.ip);
+        throw unauthorized(check ? REJECTIONS[check.reason] : 'Missing Authorization header with a Bearer token');
+      }
+      if (rateLimits.enabled && requestsByToken.hit(check.auth.tokenId)) {
+        throw rateLimited(requestsByToken.retryAfter());
+      }
+      request.auth = check.auth;
+      const required = request.routeOptions.config.scopes;
+      if (required) requireScopes(check.auth, required);
+    });
+  },
+  { name: 'auth', dependencies: ['db'] },
+);

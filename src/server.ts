@@ -1,0 +1,43 @@
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { loggerOptions } from './http/logger.js';
+import { JobRunner } from './jobs/runner.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino(loggerOptions(config));
+
+  const db = await openDatabase(config, { logger });
+  const jobs = config.jobs.enabled ? new JobRunner(db.url, logger.child({ component: 'jobs' })) : null;
+  const app = await buildApp({ config, db, jobs, logger });
+
+  // Handlers are defined while the app registers its modules; start pulling work after.
+  await jobs?.start();
+
+  closeWithGrace({ delay: config.http.shutdownGraceMs, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await app.close(); // stops accepting, waits for in-flight requests
+    await jobs?.stop();
+    await db.close();
+  });
+
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
