@@ -12,6 +12,8 @@ import { useErrorDialect, sendError, toAppError } from './http/error-handler.js'
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
 import healthRoutes from './modules/health/routes.js';
+import acaiModule from './modules/acai/index.js';
+import gitIntegrationModule from './modules/git-integration/index.js';
 
 export interface AppDependencies {
   config: Config;
@@ -35,9 +37,9 @@ interface ApiSurface {
 }
 
 const API_SURFACES: ApiSurface[] = [
-  { prefix: '/api/v1', dialect: 'acai', modules: [] },
+  { prefix: '/api/v1', dialect: 'acai', modules: [acaiModule] },
   { prefix: '/v1', dialect: 'workspace', modules: [] },
-  { prefix: '/api', dialect: 'platform', modules: [] },
+  { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule] },
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
