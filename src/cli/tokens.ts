@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { parseDuration } from '../lib/duration.js';
+import { ALL_SCOPES, isScope, type Scope } from '../lib/auth/scopes.js';
+import { createToken, listTokens, revokeToken, type TokenSummary } from '../lib/auth/tokens.js';
+
+const USAGE = `Usage:
+  npm run --silent tokens -- create --team <team> --user <user> [--name <name>] [--scopes a,b] [--expires-in 30d] [--json]
+  npm run --silent tokens -- list [--team <team>] [--json]
+  npm run --silent tokens -- revoke <id> [--json]
+
+Works directly on the database: DATABASE_URL when set, otherwise the embedded one in DATA_DIR
+(which must not be in use by a running server).
+Scopes (default: all): ${ALL_SCOPES.join(', ')}
+Durations: <n>s, <n>m, <n>h, <n>d or <n>w.`;
+
+class UsageError extends Error {}
+
+function parseScopes(value: string | undefined): Scope[] | undefined {
+  if (value === undefined) return undefined;
+  const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (unknown.length > 0) throw new UsageError(`Unknown scope(s): ${unknown.join(', ')}`);
+  if (scopes.length === 0) throw new UsageError('--scopes needs at least one scope');
+  return scopes as Scope[];
+}
+
+function toJson(token: TokenSummary) {
+  return {
+    id: token.id,
+    team: token.team,
+    user: token.user,
+    name: token.name,
+    prefix: token.prefix,
+    scopes: token.scopes,
+    expires_at: token.expiresAt?.toISOString() ?? null,
+    revoked_at: token.revokedAt?.toISOString() ?? null,
+    last_used_at: token.lastUsedAt?.toISOString() ?? null,
+    created_at: token.createdAt.toISOString(),
+  };
+}
+
+async function run(argv: string[], db: () => Promise<Database>): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      team: { type: 'string' },
+      user: { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      'expires-in': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) throw new UsageError(USAGE);
+
+  switch (command) {
+    case 'create': {
+      if (!values.team || !values.user) throw new UsageError('create needs --team and --user');
+      const scopes = parseScopes(values.scopes);
+      let expiresAt: Date | null = null;
+      if (values['expires-in'] !== undefined) {
+        const ms = parseDuration(values['expires-in']);
+        if (ms === undefined) throw new UsageError(`Invalid --expires-in "${values['expires-in']}" (e.g. 30d, 12h)`);
+        expiresAt = new Date(Date.now() + ms);
+      }
+      const created = await createToken((await db()).prisma, {
+        team: values.team,
+        user: values.user,
+        name: values.name,
+        scopes,
+        expiresAt,
+      });
+      if (values.json) return JSON.stringify({ token: created.token, ...toJson(created) });
+      return [
+        `Created token ${created.id} for ${created.user} in team ${created.team}.`,
+        `Scopes: ${created.scopes.join(', ')}`,
+        `Expires: ${created.expiresAt?.toISOString() ?? 'never'}`,
+        '',
+        `  ${created.token}`,
+        '',
+        'This is the only time the token is shown; store it now.',
+      ].join('\n');
+    }
+    case 'list': {
+      const tokens = await listTokens((await db()).prisma, { team: values.team });
+      if (values.json) return JSON.stringify(tokens.map(toJson));
+      if (tokens.length === 0) return 'No tokens.';
+      return tokens
+        .map((t) => {
+          const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= new Date() ? 'expired' : 'active';
+          return `${t.id}  ${t.prefix}…  ${t.team}/${t.user}  ${state}  scopes=${t.scopes.join(',')}  last_used=${t.lastUsedAt?.toISOString() ?? 'never'}`;
+        })
+        .join('\n');
+    }
+    case 'revoke': {
+      const id = rest[0];
+      if (!id) throw new UsageError('revoke needs a token id');
+      const revoked = await revokeToken((await db()).prisma, id);
+      if (!revoked) throw new UsageError(`No token with id ${id}`);
+      return values.json ? JSON.stringify({ id, revoked: true }) : `Revoked ${id}.`;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+async function main(): Promise<number> {
+  let database: Database | undefined;
+  try {
+    const config = loadConfig();
+    // Logs go to stderr so that `--json` output on stdout stays machine-readable.
+    const logger = pino({ level: 'warn' }, pino.destination(2));
+    const output = await run(process.argv.slice(2), async () => {
+      database ??= await openDatabase(config, { logger });
+      return database;
+    });
+    process.stdout.write(`${output}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`tokens: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await database?.close();
+  }
+}
+
+// PGlite and pg-boss can leave timers behind; the CLI is done when main is.
+process.exit(await main());
