@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { JobRunner } from '../../src/jobs/runner.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+describe('job runner', () => {
+  let database: TestDatabase;
+  let runner: JobRunner;
+  const seen: Array<{ value: number; retryCount: number }> = [];
+  let failOnce = true;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    runner = new JobRunner(database.url, pino({ level: 'silent' }));
+    runner.define<{ value: number }>({
+      name: 'test-double',
+      pollingIntervalSeconds: 0.5,
+      retryDelaySeconds: 1,
+      handler: async (data, context) => {
+        if (data.value === 7 && failOnce) {
+          failOnce = false;
+          throw new Error('transient failure');
+        }
+        seen.push({ value: data.value * 2, retryCount: context.retryCount });
+      },
+    });
+    await runner.start();
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    await database?.close();
+  });
+
+  async function waitFor(predicate: () => boolean, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the job');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('processes an enqueued job', async () => {
+    const id = await runner.enqueue('test-double', { value: 21 });
+    expect(id).toBeTruthy();
+    await waitFor(() => seen.some((s) => s.value === 42));
+  });
+
+  it('retries a job whose handler failed', async () => {
+    await runner.enqueue('test-double', { value: 7 });
+    await waitFor(() => seen.some((s) => s.value === 14));
+    expect(seen.find((s) => s.value === 14)!.retryCount).toBe(1);
+  });
+
+  it('refuses to define a queue after start', () => {
+    expect(() => runner.define({ name: 'late', handler: async () => undefined })).toThrow(/after the runner started/);
+  });
+});

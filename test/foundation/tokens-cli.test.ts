@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/lib/paths.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+
+const run = promisify(execFile);
+
+describe('token CLI', () => {
+  let database: TestDatabase;
+
+  async function cli(...args: string[]) {
+    try {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(projectRoot, 'src/cli/tokens.ts'), ...args], {
+        cwd: projectRoot,
+        env: { ...process.env, DATABASE_URL: database.url },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.close());
+
+  let created: { token: string; id: string; team: string; user: string; scopes: string[]; expires_at: string | null };
+
+  it('create --json prints one JSON object with the token, creating team and user', async () => {
+    const result = await cli('create', '--team', 'acme', '--user', 'ci-bot', '--scopes', 'specs:read,specs:write', '--expires-in', '30d', '--json');
+    expect(result.code).toBe(0);
+    created = JSON.parse(result.stdout);
+    expect(created.token).toMatch(/^at_[A-Za-z0-9_-]{43}$/);
+    expect(created).toMatchObject({ team: 'acme', user: 'ci-bot', scopes: ['specs:read', 'specs:write'] });
+    const days = (Date.parse(created.expires_at!) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThan(30.1);
+  });
+
+  it('defaults to every scope', async () => {
+    const result = await cli('create', '--team', 'acme', '--user', 'admin', '--json');
+    expect(JSON.parse(result.stdout).scopes).toHaveLength(15);
+  });
+
+  it('list shows tokens without the secret', async () => {
+    const result = await cli('list', '--json');
+    expect(result.code).toBe(0);
+    const tokens = JSON.parse(result.stdout) as Array<{ id: string; prefix: string }>;
+    expect(tokens.map((t) => t.id)).toContain(created.id);
+    expect(result.stdout).not.toContain(created.token);
+    expect(created.token.startsWith(tokens.find((t) => t.id === created.id)!.prefix)).toBe(true);
+  });
+
+  it('the created token authenticates; after revoke it no longer does', async () => {
+    const t: TestApp = await createTestApp({ database: { ...database, close: async () => undefined } });
+    try {
+      const before = await t.http().get('/api/v1/implementations?product_name=none').set('authorization', `Bearer ${created.token}`);
+      expect(before.status).toBe(403); // valid token, but it lacks impls:read
+      const revoked = await cli('revoke', created.id);
+      expect(revoked.code).toBe(0);
+      expect(revoked.stdout).toContain('Revoked');
+      const after = await t.http().get('/api/v1/implementations?product_name=none').set('authorization', `Bearer ${created.token}`);
+      expect(after.status).toBe(401);
+      expect(after.body.errors.detail).toMatch(/revoked/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('rejects bad input with exit code 2 and a message', async () => {
+    expect((await cli('create', '--team', 'acme')).code).toBe(2);
+    const badScope = await cli('create', '--team', 'a', '--user', 'b', '--scopes', 'root:all');
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toContain('root:all');
+    expect((await cli('create', '--team', 'a', '--user', 'b', '--expires-in', 'soon')).code).toBe(2);
+    expect((await cli('revoke', '00000000-0000-7000-8000-000000000000')).code).toBe(2);
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+});
