@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +23,8 @@ export interface AppDependencies {
   logger?: Logger;
 }
 
-type ModulePlugin = Parameters<FastifyInstance['register']>[0];
+// Modules are plain async plugins; each installs its own auth hook and routes.
+type ModulePlugin = FastifyPluginAsync;
 
 /**
  * One API surface: a URL prefix, the error dialect its clients parse, and the
