@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
@@ -28,6 +29,7 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JOBS: booleanFlag.default(true),
+  ...gitIntegrationEnv.shape,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -54,6 +56,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
     jobs: { enabled: env.JOBS },
+    gitIntegration: toGitIntegrationConfig(env),
   };
 }
 

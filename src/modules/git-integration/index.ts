@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import secretsPlugin from './secrets.js';
 
 /**
  * Git integration (`/api/git-integration`): configuration, connection test, and
@@ -6,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
  */
 const gitIntegrationModule: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.authenticate);
+  await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
   // route plugins are registered here, one line each
 };
 

@@ -1,0 +1,117 @@
+import type { PrismaClient } from '../../db/database.js';
+import type { SecretBox } from '../../lib/crypto/secret-box.js';
+
+/**
+ * The stored git integration of a team, with credentials decrypted: what the git
+ * operations (test, push, pull, status, history) read before touching a remote.
+ *
+ * Storage (table git_integration_configs):
+ * - `credential_type` is `token`, `github_app`, `ssh_key` or null (no credentials).
+ * - `encrypted_credentials` is a SecretBox envelope of a JSON object:
+ *   `{token, username?}` for `token`, `{installationId}` for `github_app`, null for
+ *   `ssh_key` (the private key lives, encrypted too, in git_ssh_keys, found via `ssh_key_id`).
+ *
+ * The SecretBox: the git-integration module registers `secretsPlugin` (./secrets.ts)
+ * first, which decorates the module's Fastify context with `app.gitSecrets`.
+ * Routes and job handlers of the module pass that to the functions here.
+ */
+
+export type GitProvider = 'github' | 'gitlab' | 'bitbucket' | 'generic';
+export const GIT_PROVIDERS = ['github', 'gitlab', 'bitbucket', 'generic'] as const satisfies readonly GitProvider[];
+
+export type GitCredentials =
+  | { type: 'token'; token: string; username?: string }
+  | { type: 'ssh_key'; sshKeyId: string; privateKey: string; publicKey: string }
+  | { type: 'github_app'; installationId: string }
+  | null;
+
+export interface GitIntegration {
+  teamId: string;
+  enabled: boolean;
+  provider: GitProvider;
+  repositoryUrl: string;
+  defaultBranch: string;
+  /** '' (repository root) or a relative path ending in '/'. */
+  pathPrefix: string;
+  authorName: string;
+  authorEmail: string;
+  credentials: GitCredentials;
+  lastSyncAt: Date | null;
+  lastSyncedCommit: string | null;
+  lastSyncedBranch: string | null;
+}
+
+/** The sealed part of stored credentials (ssh keys are stored in their own table). */
+export type SealedCredentialPayload = { token: string; username?: string } | { installationId: string };
+
+export function sealCredentials(
+  secrets: SecretBox,
+  credentials: { type: 'token'; token: string; username?: string } | { type: 'github_app'; installationId: string },
+): string {
+  const payload: SealedCredentialPayload =
+    credentials.type === 'token'
+      ? { token: credentials.token, ...(credentials.username ? { username: credentials.username } : {}) }
+      : { installationId: credentials.installationId };
+  return secrets.seal(JSON.stringify(payload));
+}
+
+export async function loadGitIntegration(
+  prisma: PrismaClient,
+  teamId: string,
+  secrets: SecretBox,
+): Promise<GitIntegration | null> {
+  const row = await prisma.gitIntegrationConfig.findUnique({ where: { teamId }, include: { sshKey: true } });
+  if (!row) return null;
+
+  let credentials: GitCredentials = null;
+  if (row.credentialType === 'ssh_key' && row.sshKey) {
+    credentials = {
+      type: 'ssh_key',
+      sshKeyId: row.sshKey.id,
+      privateKey: secrets.open(row.sshKey.encryptedPrivateKey),
+      publicKey: row.sshKey.publicKey,
+    };
+  } else if (row.credentialType === 'token' && row.encryptedCredentials) {
+    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { token: string; username?: string };
+    credentials = { type: 'token', token: payload.token, ...(payload.username ? { username: payload.username } : {}) };
+  } else if (row.credentialType === 'github_app' && row.encryptedCredentials) {
+    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { installationId: string };
+    credentials = { type: 'github_app', installationId: payload.installationId };
+  }
+
+  return {
+    teamId: row.teamId,
+    enabled: row.enabled,
+    provider: row.provider as GitProvider,
+    repositoryUrl: row.repositoryUrl,
+    defaultBranch: row.defaultBranch,
+    pathPrefix: row.pathPrefix,
+    authorName: row.authorName,
+    authorEmail: row.authorEmail,
+    credentials,
+    lastSyncAt: row.lastSyncAt,
+    lastSyncedCommit: row.lastSyncedCommit,
+    lastSyncedBranch: row.lastSyncedBranch,
+  };
+}
+
+/**
+ * Records a successful sync (push or pull). No-op when the integration was removed
+ * meanwhile. Returns whether a row was updated.
+ */
+export async function recordGitSync(
+  prisma: PrismaClient,
+  teamId: string,
+  sync: { commit: string; branch: string; at?: Date },
+): Promise<boolean> {
+  const { count } = await prisma.gitIntegrationConfig.updateMany({
+    where: { teamId },
+    data: { lastSyncAt: sync.at ?? new Date(), lastSyncedCommit: sync.commit, lastSyncedBranch: sync.branch, lastError: null },
+  });
+  return count > 0;
+}
+
+/** Records the last provider error shown in the UI (already free of credentials!). */
+export async function recordGitError(prisma: PrismaClient, teamId: string, message: string | null): Promise<void> {
+  await prisma.gitIntegrationConfig.updateMany({ where: { teamId }, data: { lastError: message } });
+}
