@@ -36,7 +36,37 @@ export const gitIntegrationEnv = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  // ── git operations (push/pull/test/history) ──
+  /** Upper bound of one network git command (fetch, push, ls-remote); the process is killed after it. */
+  GIT_NETWORK_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** Upper bound of one local git command (ls-tree, cat-file, commit-tree...). */
+  GIT_LOCAL_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** Push attempts when the remote branch moved meanwhile (fetch, rebuild the commit, retry; never forced). */
+  GIT_PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Pipeline files larger than this are skipped (and reported) by a pull. */
+  GIT_MAX_FILE_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** Seconds a running operation may hold its job before pg-boss considers the worker dead and retries it. */
+  GIT_OPERATION_EXPIRE_SECONDS: z.coerce.number().int().min(30).default(15 * 60),
+  /** Provider REST API bases for self-hosted instances: `github=https://ghe.example/api/v3,gitlab=https://gl.example/api/v4`. */
+  GIT_PROVIDER_API_URLS: z.string().default(''),
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  GITLAB_API_URL: z.string().url().default('https://gitlab.com/api/v4'),
+  BITBUCKET_API_URL: z.string().url().default('https://api.bitbucket.org'),
+  /** GitHub App used for `github_app` credentials (installation tokens). */
+  GITHUB_APP_ID: z.string().optional(),
+  /** The App's PEM private key; literal `\n` sequences are accepted for single-line env files. */
+  GITHUB_APP_PRIVATE_KEY: z.string().optional(),
 });
+
+function providerApiUrls(env: z.infer<typeof gitIntegrationEnv>): Record<'github' | 'gitlab' | 'bitbucket', string> {
+  const urls = { github: env.GITHUB_API_URL, gitlab: env.GITLAB_API_URL, bitbucket: env.BITBUCKET_API_URL };
+  for (const pair of env.GIT_PROVIDER_API_URLS.split(',')) {
+    const [name, url] = pair.split('=').map((s) => s.trim());
+    if ((name === 'github' || name === 'gitlab' || name === 'bitbucket') && url) urls[name] = url;
+  }
+  for (const key of Object.keys(urls) as (keyof typeof urls)[]) urls[key] = urls[key].replace(/\/+$/, '');
+  return urls;
+}
 
 export type GitIntegrationConfig = ReturnType<typeof toGitIntegrationConfig>;
 
@@ -45,5 +75,17 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
     credentialsKey: env.GIT_CREDENTIALS_KEY,
     allowedProtocols: new Set<GitProtocol>(env.GIT_ALLOWED_PROTOCOLS),
     allowPrivateHosts: env.GIT_ALLOW_PRIVATE_HOSTS,
+    operations: {
+      networkTimeoutMs: env.GIT_NETWORK_TIMEOUT_MS,
+      localTimeoutMs: env.GIT_LOCAL_TIMEOUT_MS,
+      pushMaxAttempts: env.GIT_PUSH_MAX_ATTEMPTS,
+      maxFileBytes: env.GIT_MAX_FILE_BYTES,
+      expireSeconds: env.GIT_OPERATION_EXPIRE_SECONDS,
+    },
+    providerApiUrls: providerApiUrls(env),
+    githubApp:
+      env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY
+        ? { appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
+        : null,
   };
 }
