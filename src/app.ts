@@ -14,6 +14,7 @@ import type { Dialect } from './http/dialects.js';
 import healthRoutes from './modules/health/routes.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
+import pipelinesModule from './modules/pipelines/index.js';
 
 export interface AppDependencies {
   config: Config;
@@ -40,7 +41,7 @@ interface ApiSurface {
 const API_SURFACES: ApiSurface[] = [
   { prefix: '/api/v1', dialect: 'acai', modules: [acaiModule] },
   { prefix: '/v1', dialect: 'workspace', modules: [] },
-  { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule] },
+  { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule, pipelinesModule] },
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
+import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
@@ -30,6 +31,7 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JOBS: booleanFlag.default(true),
   ...gitIntegrationEnv.shape,
+  ...pipelinesEnv.shape,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -57,6 +59,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     jobs: { enabled: env.JOBS },
     gitIntegration: toGitIntegrationConfig(env),
+    pipelines: toPipelinesConfig(env),
   };
 }
 

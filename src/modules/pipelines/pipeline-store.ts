@@ -1,0 +1,60 @@
+import type { Prisma, PrismaClient } from '../../db/database.js';
+
+// Data access for pipelines. Also the read side the git integration uses: it sees
+// deleted pipelines too (tombstones), so a push can remove their files.
+
+export interface PipelineRecord {
+  id: string;
+  teamId: string;
+  name: string;
+  definition: Record<string, unknown>;
+  version: number;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const toRecord = (row: {
+  id: string;
+  teamId: string;
+  name: string;
+  definition: unknown;
+  version: number;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}): PipelineRecord => ({ ...row, definition: row.definition as Record<string, unknown> });
+
+/** Live (not deleted) pipeline of the team, or null. */
+export async function findLivePipeline(db: Db, teamId: string, id: string): Promise<PipelineRecord | null> {
+  const row = await db.pipeline.findFirst({ where: { id, teamId, deletedAt: null } });
+  return row ? toRecord(row) : null;
+}
+
+/** One page of live pipelines ordered by id, starting after `afterId`. */
+export async function listLivePipelines(
+  db: Db,
+  teamId: string,
+  page: { afterId?: string; take: number },
+): Promise<PipelineRecord[]> {
+  const rows = await db.pipeline.findMany({
+    where: { teamId, deletedAt: null, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
+    orderBy: { id: 'asc' },
+    take: page.take,
+  });
+  return rows.map(toRecord);
+}
+
+/**
+ * Pipelines of the team for a git push: live ones and tombstones (`deletedAt` set).
+ * `ids` narrows to those pipelines (unknown ids are simply absent from the result).
+ */
+export async function listPipelinesForSync(db: Db, teamId: string, ids?: readonly string[]): Promise<PipelineRecord[]> {
+  const rows = await db.pipeline.findMany({
+    where: { teamId, ...(ids ? { id: { in: [...ids] } } : {}) },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map(toRecord);
+}
