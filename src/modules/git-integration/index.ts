@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import secretsPlugin from './secrets.js';
+import configRoutes from './config-routes.js';
+import sshKeyRoutes from './ssh-key-routes.js';
 
 /**
  * Git integration (`/api/git-integration`): configuration, connection test, and
@@ -9,6 +11,8 @@ const gitIntegrationModule: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.authenticate);
   await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
   // route plugins are registered here, one line each
+  await app.register(configRoutes);
+  await app.register(sshKeyRoutes);
 };
 
 export default gitIntegrationModule;

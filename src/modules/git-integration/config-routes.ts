@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { authOf } from '../../plugins/auth.js';
+import { platformErrors } from '../../http/platform-schemas.js';
+import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './config-schemas.js';
+import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './config-service.js';
+
+const tags = ['git-integration'];
+
+/** GET/POST/DELETE /git-integration: the team's repository settings. Needs `app.gitSecrets`. */
+const configRoutes: FastifyPluginAsyncZod = async (app) => {
+  const prisma = app.db.prisma;
+  const urlPolicy = app.config.gitIntegration;
+
+  app.get(
+    '/git-integration',
+    {
+      config: { scopes: ['git:read'] },
+      schema: { tags, response: { 200: getIntegrationResponse, ...platformErrors(401, 403, 429) } },
+    },
+    async (request) => {
+      const view = await getIntegration(prisma, authOf(request).teamId);
+      return { data: view ? toIntegrationBody(view) : { enabled: false as const, repository_url: null, default_branch: null } };
+    },
+  );
+
+  app.post(
+    '/git-integration',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 429) } },
+    },
+    async (request) => {
+      const view = await saveIntegration(prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy });
+      return { data: toIntegrationBody(view) };
+    },
+  );
+
+  app.delete(
+    '/git-integration',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 429) } },
+    },
+    async (request, reply) => {
+      await deleteIntegration(prisma, authOf(request).teamId);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default configRoutes;

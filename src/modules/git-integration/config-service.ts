@@ -1,0 +1,189 @@
+import type { PrismaClient } from '../../db/database.js';
+import type { SecretBox } from '../../lib/crypto/secret-box.js';
+import { generateEd25519KeyPair } from '../../lib/crypto/openssh.js';
+import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
+import { isPrefixedId, prefixedId } from '../../lib/ids.js';
+import { sealCredentials, type GitProvider } from './integration-store.js';
+import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrlPolicy } from './repository-url.js';
+import type { SaveIntegrationBody } from './config-schemas.js';
+
+// Settings of a team's git integration (what the UI edits), and its deploy keys.
+
+export const SSH_KEY_ID_PREFIX = 'gitkey';
+const DEFAULT_BRANCH = 'main';
+const DEFAULT_AUTHOR_NAME = 'Pipelines Bot';
+const DEFAULT_AUTHOR_EMAIL = 'pipelines-bot@users.noreply.invalid';
+
+type CredentialType = 'token' | 'github_app' | 'ssh_key';
+
+export interface IntegrationView {
+  enabled: boolean;
+  provider: GitProvider;
+  repositoryUrl: string;
+  defaultBranch: string;
+  pathPrefix: string;
+  credentialType: CredentialType | null;
+  sshKeyId: string | null;
+  authorName: string;
+  authorEmail: string;
+  lastSyncAt: Date | null;
+  updatedAt: Date;
+}
+
+const VIEW_SELECT = {
+  enabled: true,
+  provider: true,
+  repositoryUrl: true,
+  defaultBranch: true,
+  pathPrefix: true,
+  credentialType: true,
+  sshKeyId: true,
+  authorName: true,
+  authorEmail: true,
+  lastSyncAt: true,
+  updatedAt: true,
+} as const;
+
+function toView(row: { [K in keyof typeof VIEW_SELECT]: unknown }): IntegrationView {
+  return row as IntegrationView;
+}
+
+export async function getIntegration(prisma: PrismaClient, teamId: string): Promise<IntegrationView | null> {
+  const row = await prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: VIEW_SELECT });
+  return row ? toView(row) : null;
+}
+
+type CredentialColumns = { credentialType: CredentialType | null; encryptedCredentials: string | null; sshKeyId: string | null };
+
+/** The credential columns to write; undefined keeps the stored ones. */
+function credentialColumns(body: SaveIntegrationBody, secrets: SecretBox, issues: FieldIssue[]): CredentialColumns | undefined {
+  const { credentials, ssh_key_id: topLevelKey } = body;
+  if (topLevelKey !== undefined && credentials !== undefined && !(credentials?.type === 'ssh_key' && credentials.ssh_key_id === topLevelKey)) {
+    issues.push({ field: 'body.ssh_key_id', issue: 'conflicts with credentials; send one of them' });
+    return undefined;
+  }
+  if (credentials === undefined && topLevelKey === undefined) return undefined;
+  if (credentials === null) return { credentialType: null, encryptedCredentials: null, sshKeyId: null };
+  if (credentials === undefined || credentials.type === 'ssh_key') {
+    return { credentialType: 'ssh_key', encryptedCredentials: null, sshKeyId: credentials?.ssh_key_id ?? topLevelKey! };
+  }
+  const sealed =
+    credentials.type === 'token'
+      ? sealCredentials(secrets, { type: 'token', token: credentials.token, username: credentials.username })
+      : sealCredentials(secrets, { type: 'github_app', installationId: String(credentials.installation_id) });
+  return { credentialType: credentials.type, encryptedCredentials: sealed, sshKeyId: null };
+}
+
+/**
+ * Creates or updates the team's integration. Validation problems are collected
+ * and reported together as one 400.
+ */
+export async function saveIntegration(
+  prisma: PrismaClient,
+  teamId: string,
+  body: SaveIntegrationBody,
+  deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy },
+): Promise<IntegrationView> {
+  const issues: FieldIssue[] = [];
+  let urlHost: string | undefined;
+  if (body.repository_url !== undefined) {
+    const url = checkRepositoryUrl(body.repository_url, deps.urlPolicy);
+    if (url.ok) urlHost = `${url.value.protocol}://${url.value.host}`;
+    else issues.push({ field: 'body.repository_url', issue: url.issue });
+  }
+  let pathPrefix: string | undefined;
+  if (body.path_prefix !== undefined) {
+    const prefix = normalizePathPrefix(body.path_prefix);
+    if (prefix.ok) pathPrefix = prefix.value;
+    else issues.push({ field: 'body.path_prefix', issue: prefix.issue });
+  }
+  const credentials = credentialColumns(body, deps.secrets, issues);
+
+  return prisma.$transaction(async (tx) => {
+    const existing = await tx.gitIntegrationConfig.findUnique({ where: { teamId } });
+    if (!existing) {
+      if (body.provider === undefined) issues.push({ field: 'body.provider', issue: 'is required' });
+      if (body.repository_url === undefined) issues.push({ field: 'body.repository_url', issue: 'is required' });
+    }
+    if (credentials?.sshKeyId) {
+      const key = isPrefixedId(SSH_KEY_ID_PREFIX, credentials.sshKeyId)
+        ? await tx.gitSshKey.findFirst({ where: { id: credentials.sshKeyId, teamId }, select: { id: true } })
+        : null;
+      if (!key) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials.ssh_key_id', issue: 'is not a key of this team' });
+    }
+    // A token is sent to whatever host the URL names: moving to another host must not
+    // carry it along silently (someone with git:write could otherwise collect it).
+    if (existing && credentials === undefined && urlHost !== undefined && existing.credentialType !== 'ssh_key' && existing.credentialType !== null) {
+      const stored = checkRepositoryUrl(existing.repositoryUrl, { ...deps.urlPolicy, allowPrivateHosts: true, allowedProtocols: new Set(['https', 'http', 'ssh', 'file']) });
+      const storedHost = stored.ok ? `${stored.value.protocol}://${stored.value.host}` : '';
+      if (storedHost !== urlHost) {
+        issues.push({ field: 'body.credentials', issue: 'must be sent again when repository_url moves to another host or protocol' });
+      }
+    }
+    if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);
+
+    const fields = {
+      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+      ...(body.provider !== undefined ? { provider: body.provider } : {}),
+      ...(body.repository_url !== undefined ? { repositoryUrl: body.repository_url } : {}),
+      ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
+      ...(pathPrefix !== undefined ? { pathPrefix } : {}),
+      ...(body.author_name !== undefined ? { authorName: body.author_name } : {}),
+      ...(body.author_email !== undefined ? { authorEmail: body.author_email } : {}),
+      ...(credentials ?? {}),
+    };
+    const row = existing
+      ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })
+      : await tx.gitIntegrationConfig.create({
+          data: {
+            teamId,
+            provider: body.provider!,
+            repositoryUrl: body.repository_url!,
+            defaultBranch: DEFAULT_BRANCH,
+            authorName: DEFAULT_AUTHOR_NAME,
+            authorEmail: DEFAULT_AUTHOR_EMAIL,
+            ...fields,
+          },
+          select: VIEW_SELECT,
+        });
+    return toView(row);
+  });
+}
+
+/** Removes the settings and every stored credential (tokens and deploy keys). Pipelines stay. */
+export async function deleteIntegration(prisma: PrismaClient, teamId: string): Promise<void> {
+  await prisma.$transaction([
+    prisma.gitIntegrationConfig.deleteMany({ where: { teamId } }),
+    prisma.gitSshKey.deleteMany({ where: { teamId } }),
+  ]);
+}
+
+export async function createSshKey(
+  prisma: PrismaClient,
+  teamId: string,
+  secrets: SecretBox,
+  comment?: string,
+): Promise<{ id: string; publicKey: string; fingerprint: string; createdAt: Date }> {
+  const id = prefixedId(SSH_KEY_ID_PREFIX);
+  const pair = generateEd25519KeyPair(comment ?? id);
+  return prisma.gitSshKey.create({
+    data: { id, teamId, publicKey: pair.publicKey, fingerprint: pair.fingerprint, encryptedPrivateKey: secrets.seal(pair.privateKey) },
+    select: { id: true, publicKey: true, fingerprint: true, createdAt: true },
+  });
+}
+
+export function toIntegrationBody(view: IntegrationView) {
+  return {
+    enabled: view.enabled,
+    provider: view.provider,
+    repository_url: view.repositoryUrl,
+    default_branch: view.defaultBranch,
+    path_prefix: view.pathPrefix,
+    credential_type: view.credentialType,
+    ...(view.sshKeyId && view.credentialType === 'ssh_key' ? { ssh_key_id: view.sshKeyId } : {}),
+    author_name: view.authorName,
+    author_email: view.authorEmail,
+    last_sync_at: view.lastSyncAt?.toISOString() ?? null,
+    updated_at: view.updatedAt.toISOString(),
+  };
+}
