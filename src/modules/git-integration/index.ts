@@ -2,6 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import secretsPlugin from './secrets.js';
 import configRoutes from './config-routes.js';
 import sshKeyRoutes from './ssh-key-routes.js';
+import operationRoutes from './operations/routes.js';
+import statusRoutes from './status/routes.js';
+import historyRoutes from './history/routes.js';
+import connectionTestRoutes from './connection-test/routes.js';
 
 /**
  * Git integration (`/api/git-integration`): configuration, connection test, and
@@ -13,6 +17,10 @@ const gitIntegrationModule: FastifyPluginAsync = async (app) => {
   // route plugins are registered here, one line each
   await app.register(configRoutes);
   await app.register(sshKeyRoutes);
+  await app.register(operationRoutes);
+  await app.register(statusRoutes);
+  await app.register(historyRoutes);
+  await app.register(connectionTestRoutes);
 };
 
 export default gitIntegrationModule;

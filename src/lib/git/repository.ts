@@ -1,0 +1,231 @@
+import { mkdir, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitCommandError, runGit, runGitText, type GitRunOptions } from './run.js';
+import type { PreparedGitAuth } from './auth.js';
+
+// A local bare clone used as a cache of one remote. Commits are built with
+// plumbing (a temporary index, write-tree, commit-tree), so there is no working
+// tree that could be left dirty by a failed push: a failed operation leaves at
+// worst unreferenced objects, and deleting the directory loses nothing.
+
+export interface GitTimeouts {
+  networkMs: number;
+  localMs: number;
+}
+
+export interface TreeEntry {
+  mode: string;
+  type: string;
+  sha: string;
+  size: number | null;
+  path: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  authorName: string;
+  authorEmail: string;
+  committedAt: string;
+  paths: string[];
+}
+
+export type PushOutcome = { ok: true } | { ok: false; rejected: true; message: string };
+
+export class GitRepository {
+  private constructor(
+    readonly dir: string,
+    private readonly timeouts: GitTimeouts,
+    private readonly allowProtocols: readonly string[],
+  ) {}
+
+  /** Opens (creating or repairing) the bare cache at `dir` with `origin` set to `remoteUrl`. */
+  static async open(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]) {
+    const repo = new GitRepository(dir, timeouts, allowProtocols);
+    const healthy = await stat(join(dir, 'HEAD')).then(
+      () => repo.local(['rev-parse', '--git-dir']).then(() => true, () => false),
+      () => false,
+    );
+    if (!healthy) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await repo.local(['init', '--bare', '--quiet']);
+    }
+    const current = await repo.local(['config', '--get', 'remote.origin.url']).then((s) => s.trim(), () => null);
+    if (current === null) await repo.local(['remote', 'add', 'origin', remoteUrl]);
+    else if (current !== remoteUrl) await repo.local(['remote', 'set-url', 'origin', remoteUrl]);
+    return repo;
+  }
+
+  private options(extra: Partial<GitRunOptions> = {}, network = false): GitRunOptions {
+    return {
+      cwd: this.dir,
+      timeoutMs: network ? this.timeouts.networkMs : this.timeouts.localMs,
+      allowProtocols: this.allowProtocols,
+      ...extra,
+    };
+  }
+
+  local(args: string[], extra: Partial<GitRunOptions> = {}): Promise<string> {
+    return runGitText(args, this.options(extra));
+  }
+
+  async fetch(auth: PreparedGitAuth): Promise<void> {
+    await runGit(
+      ['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
+      this.options({ env: auth.env, secrets: auth.secrets }, true),
+    );
+  }
+
+  async resolve(ref: string): Promise<string | null> {
+    const out = await this.local(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '');
+    return out.trim() || null;
+  }
+
+  async remoteBranch(branch: string): Promise<string | null> {
+    return this.resolve(`refs/remotes/origin/${branch}`);
+  }
+
+  /** Entries (blobs, symlinks, submodules) under `prefix` at `commit`, recursively. */
+  async listTree(commit: string, prefix: string): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-r', '-l', '-z', '--full-tree', commit];
+    if (prefix) args.push('--', prefix);
+    const out = await this.local(args);
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((record) => {
+        const tab = record.indexOf('\t');
+        const [mode, type, sha, size] = record.slice(0, tab).split(/\s+/) as [string, string, string, string];
+        return { mode, type, sha, size: size === '-' ? null : Number(size), path: record.slice(tab + 1) };
+      });
+  }
+
+  /** Reads many blobs with one `cat-file --batch` process. */
+  async readBlobs(shas: string[]): Promise<Map<string, Buffer>> {
+    const result = new Map<string, Buffer>();
+    if (shas.length === 0) return result;
+    const { stdout } = await runGit(['cat-file', '--batch'], this.options({ input: shas.join('\n') + '\n' }));
+    let offset = 0;
+    for (const sha of shas) {
+      const newline = stdout.indexOf(0x0a, offset);
+      const header = stdout.subarray(offset, newline).toString('utf8').split(' ');
+      if (header[1] === 'missing') {
+        offset = newline + 1;
+        continue;
+      }
+      const size = Number(header[2]);
+      result.set(sha, stdout.subarray(newline + 1, newline + 1 + size));
+      offset = newline + 1 + size + 1;
+    }
+    return result;
+  }
+
+  /**
+   * Builds a commit on `parent` (null: a root commit) that writes and removes the
+   * given paths. Returns null when the resulting tree equals the parent's tree.
+   */
+  async buildCommit(input: {
+    parent: string | null;
+    writes: Map<string, string>;
+    removes: string[];
+    message: string;
+    author: { name: string; email: string };
+  }): Promise<string | null> {
+    const temp = await mkdtemp(join(tmpdir(), 'git-commit-'));
+    try {
+      const env = { GIT_INDEX_FILE: join(temp, 'index') };
+      await this.local(input.parent ? ['read-tree', input.parent] : ['read-tree', '--empty'], { env });
+      const paths = [...input.writes.keys()];
+      const files = await Promise.all(
+        paths.map(async (_, i) => {
+          const file = join(temp, `blob-${i}`);
+          await writeFile(file, input.writes.get(paths[i]!)!);
+          return file;
+        }),
+      );
+      const shas = files.length
+        ? (await this.local(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' }))
+            .trim()
+            .split('\n')
+        : [];
+      const zero = '0'.repeat(40);
+      const lines = [
+        ...input.removes.map((path) => `0 ${zero}\t${path}`),
+        ...paths.map((path, i) => `100644 ${shas[i]}\t${path}`),
+      ];
+      if (lines.length) await this.local(['update-index', '--index-info'], { env, input: lines.join('\n') + '\n' });
+      const tree = (await this.local(['write-tree'], { env })).trim();
+      if (input.parent) {
+        const parentTree = (await this.local(['rev-parse', `${input.parent}^{tree}`])).trim();
+        if (parentTree === tree) return null;
+      }
+      const identity = {
+        GIT_AUTHOR_NAME: input.author.name,
+        GIT_AUTHOR_EMAIL: input.author.email,
+        GIT_COMMITTER_NAME: input.author.name,
+        GIT_COMMITTER_EMAIL: input.author.email,
+      };
+      const args = ['commit-tree', tree, ...(input.parent ? ['-p', input.parent] : []), '-F', '-'];
+      return (await this.local(args, { env: identity, input: input.message })).trim();
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+
+  /** Fast-forward push of `commit` to `branch`; a moved remote is reported, never overwritten. */
+  async push(commit: string, branch: string, auth: PreparedGitAuth): Promise<PushOutcome> {
+    try {
+      await runGit(
+        ['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`],
+        this.options({ env: auth.env, secrets: auth.secrets }, true),
+      );
+    } catch (error) {
+      if (error instanceof GitCommandError && /rejected|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(error.message)) {
+        return { ok: false, rejected: true, message: error.message };
+      }
+      throw error;
+    }
+    await this.local(['update-ref', `refs/remotes/origin/${branch}`, commit]);
+    return { ok: true };
+  }
+
+  /** Commits reachable from `to` but not `from` that touch `paths`. */
+  async countCommits(from: string | null, to: string, paths: string[]): Promise<number> {
+    const range = from ? [`${from}..${to}`] : [to];
+    const out = await this.local(['rev-list', '--count', ...range, '--', ...paths]);
+    return Number(out.trim()) || 0;
+  }
+
+  async isAncestorKnown(sha: string): Promise<boolean> {
+    return (await this.resolve(sha)) !== null;
+  }
+
+  async log(ref: string, paths: string[], limit: number): Promise<CommitInfo[]> {
+    const out = await this.local([
+      'log',
+      `--max-count=${limit}`,
+      '--no-renames',
+      '-z',
+      '--name-only',
+      '--format=%x1e%H%x1f%s%x1f%an%x1f%ae%x1f%cI',
+      ref,
+      '--',
+      ...paths,
+    ]);
+    return out
+      .split('\x1e')
+      .filter((chunk) => chunk.trim())
+      .map((chunk) => {
+        const [header, rest = ''] = splitOnce(chunk, '\n');
+        const [sha, subject, authorName, authorEmail, committedAt] = header.split('\x1f') as [string, string, string, string, string];
+        return { sha, subject, authorName, authorEmail, committedAt, paths: rest.split('\0').map((p) => p.trim()).filter(Boolean) };
+      });
+  }
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const i = text.indexOf(separator);
+  return i === -1 ? [text, ''] : [text.slice(0, i), text.slice(i + 1)];
+}

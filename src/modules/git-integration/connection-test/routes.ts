@@ -1,0 +1,19 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { platformErrors } from '../../../http/platform-schemas.js';
+import { authOf } from '../../../plugins/auth.js';
+import { connectionTestBody, connectionTestResponse } from './schemas.js';
+import { testConnection } from './service.js';
+
+const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = { prisma: app.db.prisma, secrets: app.gitSecrets, config: app.config };
+  app.post(
+    '/git-integration/test',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...platformErrors(400, 401, 403, 404, 409, 429) } },
+    },
+    async (request) => ({ data: await testConnection(deps, authOf(request).teamId, request.body) }),
+  );
+};
+
+export default connectionTestRoutes;

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { Config } from '../../config.js';
+import type { PrismaClient } from '../../db/database.js';
+import type { SecretBox } from '../../lib/crypto/secret-box.js';
+import { conflict } from '../../lib/errors.js';
+import type { GitAuth } from '../../lib/git/auth.js';
+import { createInstallationToken } from '../../lib/git/providers/github-app.js';
+import { GitRepository } from '../../lib/git/repository.js';
+import { loadGitIntegration, type GitIntegration } from './integration-store.js';
+
+// What every git operation of a team needs: the stored integration, credentials
+// usable by git (a GitHub App becomes an installation token), and the team's
+// local clone, a cache under DATA_DIR/git/<teamId> that can be deleted at any time.
+
+export interface GitDeps {
+  prisma: PrismaClient;
+  secrets: SecretBox;
+  config: Config;
+}
+
+export function gitDataDir(config: Config): string {
+  return join(config.database.dataDir, 'git');
+}
+
+export function knownHostsFile(config: Config): string {
+  return join(gitDataDir(config), 'known_hosts');
+}
+
+export function cloneDir(config: Config, teamId: string): string {
+  return join(gitDataDir(config), teamId);
+}
+
+export function gitTimeouts(config: Config) {
+  const { networkTimeoutMs, localTimeoutMs } = config.gitIntegration.operations;
+  return { networkMs: networkTimeoutMs, localMs: localTimeoutMs };
+}
+
+export function allowedProtocols(config: Config): string[] {
+  return [...config.gitIntegration.allowedProtocols];
+}
+
+/** The team's enabled integration, or a 409 the UI can show as-is. */
+export async function requireIntegration(deps: GitDeps, teamId: string): Promise<GitIntegration> {
+  const integration = await loadGitIntegration(deps.prisma, teamId, deps.secrets);
+  if (!integration) throw conflict('Git integration is not configured for this team; save it first (POST /api/git-integration)');
+  if (!integration.enabled) throw conflict('Git integration is disabled for this team; enable it first');
+  return integration;
+}
+
+/** Credentials for git and for the provider's REST API. */
+export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration): Promise<{ git: GitAuth; apiToken: string | null; apiUsername?: string }> {
+  const credentials = integration.credentials;
+  if (!credentials) return { git: null, apiToken: null };
+  if (credentials.type === 'token') {
+    return { git: { type: 'token', token: credentials.token, username: credentials.username }, apiToken: credentials.token, apiUsername: credentials.username };
+  }
+  if (credentials.type === 'ssh_key') return { git: { type: 'ssh_key', privateKey: credentials.privateKey }, apiToken: null };
+  const app = deps.config.gitIntegration.githubApp;
+  if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
+  const { token } = await createInstallationToken({
+    apiBaseUrl: deps.config.gitIntegration.providerApiUrls.github,
+    appId: app.appId,
+    privateKey: app.privateKey,
+    installationId: credentials.installationId,
+    timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
+  });
+  return { git: { type: 'token', token, username: 'x-access-token' }, apiToken: token };
+}
+
+export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {
+  return GitRepository.open(cloneDir(config, integration.teamId), integration.repositoryUrl, gitTimeouts(config), allowedProtocols(config));
+}
+
+/** '' or a relative directory path ending in '/'. */
+export function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed ? `${trimmed}/` : '';
+}

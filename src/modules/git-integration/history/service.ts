@@ -1,0 +1,38 @@
+import { AppError, invalidRequest } from '../../../lib/errors.js';
+import { GitCommandError } from '../../../lib/git/run.js';
+import { withGitAuth } from '../../../lib/git/auth.js';
+import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { idFromPath } from '../pipeline-files.js';
+
+// Commit history of the pipeline files, read from the team's local clone as last
+// fetched by an operation (no network on this request), except when the clone
+// does not know the branch yet: then it is fetched once.
+
+export async function getHistory(deps: GitDeps, teamId: string, query: { branch?: string; path?: string; limit: number }) {
+  const integration = await requireIntegration(deps, teamId);
+  const prefix = normalisePrefix(integration.pathPrefix);
+  const path = query.path ?? prefix;
+  if (path.split('/').includes('..') || path.startsWith('/') || path.startsWith(':') || !path.startsWith(prefix)) {
+    throw invalidRequest('Invalid path', [{ field: 'query.path', issue: `must be inside the path prefix "${prefix}"` }]);
+  }
+  const branch = query.branch ?? integration.defaultBranch;
+  const repo = await openTeamRepository(deps.config, integration);
+  let head = await repo.remoteBranch(branch);
+  if (!head) {
+    const auth = await resolveGitAuth(deps, integration);
+    await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, (prepared) => repo.fetch(prepared)).catch((error: unknown) => {
+      if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);
+      throw error;
+    });
+    head = await repo.remoteBranch(branch);
+  }
+  if (!head) return [];
+  const commits = await repo.log(head, [path ? `:(literal)${path}` : '.'], query.limit);
+  return commits.map((c) => ({
+    sha: c.sha,
+    message: c.subject,
+    author: `${c.authorName} <${c.authorEmail}>`,
+    committed_at: new Date(c.committedAt).toISOString(),
+    pipeline_ids_touched: [...new Set(c.paths.map((p) => idFromPath(prefix, p)).filter((id): id is string => id !== null))].sort(),
+  }));
+}

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import { AppError } from '../../../lib/errors.js';
+import { GitCommandError } from '../../../lib/git/run.js';
+import { ProviderError } from '../../../lib/git/providers/http.js';
+import { sanitizeGitOutput } from '../../../lib/git/sanitize.js';
+import type { JobRunner } from '../../../jobs/runner.js';
+import { normalisePrefix, openTeamRepository, type GitDeps } from '../git-context.js';
+import { loadGitIntegration } from '../integration-store.js';
+import { attachRemoteState, finishOperation, loadOperation, startAttempt, TERMINAL, type OperationRow } from './operation-store.js';
+import { runPull } from './pull-job.js';
+import { runPush } from './push-job.js';
+
+// The queue that runs git operations. Policy `key_strict_fifo` keyed by team:
+// one operation at a time per team, in submission order; teams run in parallel.
+//
+// Crash recovery: a worker that dies leaves its job `active`; pg-boss expires it
+// (GIT_OPERATION_EXPIRE_SECONDS) and retries it, and the handler simply runs the
+// operation again (push and pull are idempotent, see their files). The handler
+// never throws: on key_strict_fifo a *failed* job blocks its key, which would
+// stall the team's queue. Its last pg-boss attempt is reserved for giving up
+// cleanly: the operation is marked failed with the reason.
+
+export const GIT_OPERATIONS_QUEUE = 'git-operations';
+/** Attempts that do work; pg-boss gets one more, used only to record the failure. */
+const WORK_ATTEMPTS = 3;
+
+export interface GitOperationJob {
+  operationId: string;
+  teamId: string;
+}
+
+export function defineGitOperationsQueue(jobs: JobRunner, deps: GitDeps): void {
+  jobs.define<GitOperationJob>({
+    name: GIT_OPERATIONS_QUEUE,
+    policy: 'key_strict_fifo',
+    retryLimit: WORK_ATTEMPTS,
+    retryDelaySeconds: 1,
+    expireInSeconds: deps.config.gitIntegration.operations.expireSeconds,
+    concurrency: 2,
+    handler: (data, context) => handleOperation(deps, data, context.retryCount, context.log),
+  });
+}
+
+export async function handleOperation(deps: GitDeps, data: GitOperationJob, retryCount: number, log: Logger): Promise<void> {
+  const op = await loadOperation(deps.prisma, data.operationId);
+  if (!op || TERMINAL.includes(op.status)) return;
+  if (retryCount >= WORK_ATTEMPTS) {
+    const reason = `The operation was interrupted ${op.attempts} time(s) (server restart or timeout) and was abandoned`;
+    await finishOperation(deps.prisma, op.id, { status: 'failed', error: reason });
+    log.warn({ operationId: op.id }, 'git operation abandoned after repeated interruptions');
+    return;
+  }
+  if (!(await startAttempt(deps.prisma, op.id))) return;
+  if (op.status === 'running') log.info({ operationId: op.id, attempts: op.attempts }, 'resuming interrupted git operation');
+
+  try {
+    if (op.kind === 'push') await runPush(deps, op);
+    else await runPull(deps, op);
+    await recordRemoteState(deps, op, log);
+  } catch (error) {
+    const message = safeMessage(error);
+    log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');
+    await finishOperation(deps.prisma, op.id, { status: 'failed', error: message }).catch(() => undefined);
+    await deps.prisma.gitIntegrationConfig.updateMany({ where: { teamId: op.teamId }, data: { lastError: message } }).catch(() => undefined);
+  }
+}
+
+/** Only messages we wrote or git/provider output that went through the sanitiser reach users. */
+export function safeMessage(error: unknown): string {
+  if (error instanceof GitCommandError || error instanceof ProviderError) return error.message;
+  if (error instanceof AppError && error.status < 500) return error.message;
+  return 'Internal error while running the git operation';
+}
+
+/**
+ * Commits on the synced branch that touch the prefix since the last synced
+ * commit, counted once here (after the fetch the operation did) so that
+ * GET /status never runs git.
+ */
+async function recordRemoteState(deps: GitDeps, op: OperationRow, log: Logger): Promise<void> {
+  try {
+    const integration = await loadGitIntegration(deps.prisma, op.teamId, deps.secrets);
+    if (!integration) return;
+    const branch = integration.lastSyncedBranch ?? integration.defaultBranch;
+    const repo = await openTeamRepository(deps.config, integration);
+    const head = await repo.remoteBranch(branch);
+    let aheadCount = 0;
+    if (head) {
+      const from = integration.lastSyncedCommit && (await repo.isAncestorKnown(integration.lastSyncedCommit)) ? integration.lastSyncedCommit : null;
+      const prefix = normalisePrefix(integration.pathPrefix);
+      aheadCount = await repo.countCommits(from, head, [prefix || '.']);
+    }
+    await attachRemoteState(deps.prisma, op.id, { branch, head_commit: head, ahead_count: aheadCount, computed_at: new Date().toISOString() });
+  } catch (error) {
+    log.warn({ operationId: op.id, error: sanitizeGitOutput(String((error as Error).message), []) }, 'could not compute the remote position');
+  }
+}

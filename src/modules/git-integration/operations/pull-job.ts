@@ -1,0 +1,140 @@
+import { conflict } from '../../../lib/errors.js';
+import { withGitAuth } from '../../../lib/git/auth.js';
+import type { GitRepository } from '../../../lib/git/repository.js';
+import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { canonicalJson, idFromPath, parsePipelineFile, pipelinePath, type PipelineContent, type SkipReason } from '../pipeline-files.js';
+import { finishOperation, loadOperation, TERMINAL, type OperationRow } from './operation-store.js';
+import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+import { planMerge, type AppPipeline, type GitPipeline, type Strategy } from './three-way-merge.js';
+
+// Pull: read the pipeline files at the branch head, merge them three-way into the
+// app (see three-way-merge.ts) and record the new bases, all in ONE database
+// transaction after the git work is done. A retried pull either finds its
+// operation finished (the transaction committed) or starts over (it did not).
+
+export interface PullRequest {
+  branch: string;
+  strategy: Strategy;
+  dry_run: boolean;
+}
+
+interface Skipped {
+  path: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+async function readGitPipelines(repo: GitRepository, head: string, prefix: string, maxBytes: number) {
+  const skipped: Skipped[] = [];
+  const candidates: { id: string; path: string; sha: string }[] = [];
+  for (const entry of await repo.listTree(head, prefix)) {
+    const id = idFromPath(prefix, entry.path);
+    if (entry.mode === '120000') skipped.push({ path: entry.path, reason: 'symlink', detail: 'symbolic links are never followed' });
+    else if (entry.type === 'commit') skipped.push({ path: entry.path, reason: 'submodule', detail: 'submodules are ignored' });
+    else if (id === null) skipped.push({ path: entry.path, reason: 'not_a_pipeline_file', detail: `expected ${prefix}<pipeline id>.json` });
+    else if ((entry.size ?? 0) > maxBytes) skipped.push({ path: entry.path, reason: 'too_large', detail: `${entry.size} bytes > ${maxBytes}` });
+    else candidates.push({ id, path: entry.path, sha: entry.sha });
+  }
+  const blobs = await repo.readBlobs(candidates.map((c) => c.sha));
+  const files = new Map<string, GitPipeline>();
+  for (const candidate of candidates) {
+    const parsed = parsePipelineFile(candidate.id, blobs.get(candidate.sha) ?? Buffer.alloc(0));
+    if (parsed.ok) files.set(parsed.id, { ...parsed.content, path: candidate.path, blobSha: candidate.sha });
+    else skipped.push({ path: candidate.path, reason: parsed.reason, detail: parsed.detail });
+  }
+  return { files, skipped };
+}
+
+export async function runPull(deps: GitDeps, op: OperationRow): Promise<{ head: string; syncedCommit: string | null; branch: string }> {
+  const request = op.request as unknown as PullRequest;
+  const integration = await requireIntegration(deps, op.teamId);
+  const prefix = normalisePrefix(integration.pathPrefix);
+  const auth = await resolveGitAuth(deps, integration);
+  const repo = await openTeamRepository(deps.config, integration);
+  await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, (prepared) => repo.fetch(prepared));
+  const head = await repo.remoteBranch(request.branch);
+  if (!head) throw conflict(`Branch "${request.branch}" does not exist on the remote`);
+  const { files, skipped } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations.maxFileBytes);
+
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const current = await loadOperation(tx, op.id);
+      if (!current || TERMINAL.includes(current.status)) return { head, syncedCommit: null, branch: request.branch };
+
+      const rows = await tx.$queryRaw<
+        { id: string; name: string; definition: Record<string, unknown>; deleted: boolean; base_name: string | null; base_definition: Record<string, unknown> | null }[]
+      >`
+        SELECT p.id, p.name, p.definition, (p.deleted_at IS NOT NULL) AS deleted, s.synced_name AS base_name, s.synced_definition AS base_definition
+        FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
+        WHERE p.team_id = ${op.teamId}::uuid
+        FOR UPDATE OF p`;
+      const app = new Map<string, AppPipeline>(
+        rows.map((r) => [
+          r.id,
+          { name: r.name, definition: r.definition, deleted: r.deleted, base: r.base_name !== null ? { name: r.base_name, definition: r.base_definition! } : null },
+        ]),
+      );
+      // A file naming a pipeline id that another team owns cannot be imported here.
+      const foreign = [...files.keys()].filter((id) => !app.has(id));
+      if (foreign.length) {
+        const taken = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM pipelines WHERE id = ANY(${foreign}::text[])`;
+        for (const { id } of taken) {
+          skipped.push({ path: files.get(id)!.path, reason: 'id_taken', detail: 'this pipeline id is already used elsewhere' });
+          files.delete(id);
+        }
+      }
+
+      const plan = planMerge(app, files, request.strategy, (id) => pipelinePath(prefix, id));
+      const unresolved = request.strategy === 'merge' && plan.conflicts.length > 0;
+      if (!request.dry_run) {
+        await applyPlan(tx, op.teamId, plan);
+        await upsertSyncStates(tx, op.teamId, head, plan.syncUpsert.map((p) => ({ ...p, version: null })));
+        await deleteSyncStates(tx, op.teamId, plan.syncDelete);
+        await recordSync(tx, op.teamId, head, request.branch);
+      }
+      const ids = (list: { id: string }[]) => list.map((p) => p.id);
+      await finishOperation(tx, op.id, {
+        status: unresolved ? 'conflict' : 'succeeded',
+        error: unresolved ? `${plan.conflicts.length} pipeline(s) changed both in the app and in git; nothing was applied for them` : null,
+        result: {
+          head_commit: head,
+          branch: request.branch,
+          strategy: request.strategy,
+          dry_run: request.dry_run,
+          created: ids(plan.create),
+          updated: ids(plan.update),
+          deleted: plan.softDelete,
+          kept_local: plan.keptLocal,
+          unchanged: plan.unchanged,
+          conflicts: plan.conflicts,
+          skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)),
+        },
+      });
+      return { head, syncedCommit: request.dry_run ? integration.lastSyncedCommit : head, branch: request.dry_run ? (integration.lastSyncedBranch ?? request.branch) : request.branch };
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+}
+
+type Tx = Parameters<Parameters<GitDeps['prisma']['$transaction']>[0]>[0];
+
+async function applyPlan(tx: Tx, teamId: string, plan: ReturnType<typeof planMerge>): Promise<void> {
+  const json = (list: PipelineContent[]) => list.map((p) => canonicalJson(p.definition));
+  if (plan.create.length) {
+    await tx.$executeRaw`
+      INSERT INTO pipelines (id, team_id, name, definition, version, created_at, updated_at)
+      SELECT u.id, ${teamId}::uuid, u.name, u.def::jsonb, 1, now(), now()
+      FROM unnest(${plan.create.map((p) => p.id)}::text[], ${plan.create.map((p) => p.name)}::text[], ${json(plan.create)}::text[]) AS u(id, name, def)`;
+  }
+  if (plan.update.length) {
+    await tx.$executeRaw`
+      UPDATE pipelines p SET name = u.name, definition = u.def::jsonb, version = p.version + 1, deleted_at = NULL, updated_at = now()
+      FROM unnest(${plan.update.map((p) => p.id)}::text[], ${plan.update.map((p) => p.name)}::text[], ${json(plan.update)}::text[]) AS u(id, name, def)
+      WHERE p.id = u.id AND p.team_id = ${teamId}::uuid`;
+  }
+  if (plan.softDelete.length) {
+    await tx.$executeRaw`
+      UPDATE pipelines SET deleted_at = now(), updated_at = now()
+      WHERE team_id = ${teamId}::uuid AND id = ANY(${plan.softDelete}::text[]) AND deleted_at IS NULL`;
+  }
+}

@@ -1,0 +1,144 @@
+import { conflict } from '../../../lib/errors.js';
+import { withGitAuth } from '../../../lib/git/auth.js';
+import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
+import type { GitRepository } from '../../../lib/git/repository.js';
+import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
+import { finishOperation, type OperationRow } from './operation-store.js';
+import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+
+// Push: write the selected pipelines as files on `branch` (created from the
+// default branch when missing), commit with the configured author, push without
+// force. When the remote moved meanwhile the commit is rebuilt on the new head
+// and pushed again, a bounded number of times. Re-running a push that already
+// went through finds nothing to commit: that is its idempotence.
+
+export interface PushRequest {
+  branch: string;
+  message: string;
+  pipeline_ids?: string[];
+  create_pull_request?: boolean;
+  pr_title?: string;
+  pr_body?: string;
+}
+
+interface PipelineSnapshot extends PipelineContent {
+  id: string;
+  version: number;
+  deleted: boolean;
+  synced: boolean;
+}
+
+/**
+ * Without `pipeline_ids`: every live pipeline of the team, plus deleted ones that
+ * were synced before (their files are removed). With ids: exactly those (deleted
+ * ones have their file removed; unknown ids were rejected when the push was queued).
+ */
+async function readPipelines(deps: GitDeps, teamId: string, ids: string[] | undefined): Promise<PipelineSnapshot[]> {
+  const rows = await deps.prisma.$queryRaw<
+    { id: string; name: string; definition: Record<string, unknown>; version: number; deleted: boolean; synced: boolean }[]
+  >`
+    SELECT p.id, p.name, p.definition, p.version, (p.deleted_at IS NOT NULL) AS deleted, (s.pipeline_id IS NOT NULL) AS synced
+    FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
+    WHERE p.team_id = ${teamId}::uuid
+      AND (${ids ?? null}::text[] IS NULL OR p.id = ANY(${ids ?? []}::text[]))
+      AND (${ids ?? null}::text[] IS NOT NULL OR p.deleted_at IS NULL OR s.pipeline_id IS NOT NULL)
+    ORDER BY p.id`;
+  return rows;
+}
+
+export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
+  const request = op.request as unknown as PushRequest;
+  const integration = await requireIntegration(deps, op.teamId);
+  const prefix = normalisePrefix(integration.pathPrefix);
+  const auth = await resolveGitAuth(deps, integration);
+  const pipelines = await readPipelines(deps, op.teamId, request.pipeline_ids);
+  const writes = new Map<string, string>();
+  for (const p of pipelines.filter((p) => !p.deleted)) writes.set(pipelinePath(prefix, p.id), serialisePipeline(p.id, p));
+  const removes = pipelines.filter((p) => p.deleted).map((p) => pipelinePath(prefix, p.id));
+  const repo = await openTeamRepository(deps.config, integration);
+  const maxAttempts = deps.config.gitIntegration.operations.pushMaxAttempts;
+
+  const outcome = await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, async (prepared) => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      await repo.fetch(prepared);
+      const existing = await repo.remoteBranch(request.branch);
+      const parent = existing ?? (await repo.remoteBranch(integration.defaultBranch));
+      const changes = await diffAgainst(repo, parent, prefix, writes, removes);
+      const commit =
+        !parent && writes.size === 0
+          ? null
+          : await repo.buildCommit({
+              parent,
+              writes,
+              removes,
+              message: request.message,
+              author: { name: integration.authorName, email: integration.authorEmail },
+            });
+      const head = commit ?? parent;
+      if (!head) return { commit: null, head: null, created: false, changes, attempt };
+      if (commit || !existing) {
+        const pushed = await repo.push(head, request.branch, prepared);
+        if (!pushed.ok) continue; // the remote moved: fetch and rebuild on its new head
+      }
+      return { commit, head, created: !existing, changes, attempt };
+    }
+    throw conflict(`The remote branch "${request.branch}" kept moving; gave up after ${maxAttempts} attempts (nothing was forced)`);
+  });
+
+  let pullRequest: { url: string; number: number } | null = null;
+  if (request.create_pull_request && outcome.commit && request.branch !== integration.defaultBranch) {
+    if (!auth.apiToken) throw conflict('Opening a pull request needs token or GitHub App credentials');
+    pullRequest = await openPullRequest({
+      provider: integration.provider,
+      apiBaseUrl: deps.config.gitIntegration.providerApiUrls[integration.provider as 'github'] ?? '',
+      repositoryUrl: integration.repositoryUrl,
+      token: auth.apiToken,
+      username: auth.apiUsername,
+      head: request.branch,
+      base: integration.defaultBranch,
+      title: request.pr_title ?? request.message,
+      body: request.pr_body ?? '',
+      timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
+    });
+  }
+
+  const result = {
+    commit_sha: outcome.commit,
+    head_commit: outcome.head,
+    branch: request.branch,
+    branch_created: outcome.created,
+    changes: outcome.changes,
+    pull_request: pullRequest,
+    push_attempts: outcome.attempt,
+  };
+  await deps.prisma.$transaction(async (tx) => {
+    if (outcome.head) {
+      const live = pipelines.filter((p) => !p.deleted);
+      await upsertSyncStates(
+        tx,
+        op.teamId,
+        outcome.head,
+        live.map((p) => ({ ...p, path: pipelinePath(prefix, p.id), blobSha: blobSha(writes.get(pipelinePath(prefix, p.id))!) })),
+      );
+      await deleteSyncStates(tx, op.teamId, pipelines.filter((p) => p.deleted).map((p) => p.id));
+      await recordSync(tx, op.teamId, outcome.head, request.branch);
+    }
+    await finishOperation(tx, op.id, { status: 'succeeded', result });
+  });
+}
+
+/** Which files the push changes relative to `parent` (for the operation's result). */
+async function diffAgainst(repo: GitRepository, parent: string | null, prefix: string, writes: Map<string, string>, removes: string[]) {
+  const current = new Map<string, string>();
+  if (parent) for (const entry of await repo.listTree(parent, prefix)) current.set(entry.path, entry.sha);
+  const added: string[] = [];
+  const modified: string[] = [];
+  for (const [path, content] of writes) {
+    const sha = current.get(path);
+    if (!sha) added.push(path);
+    else if (sha !== blobSha(content)) modified.push(path);
+  }
+  const removed = removes.filter((path) => current.has(path));
+  return { added, modified, removed, unchanged: writes.size - added.length - modified.length };
+}

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { platformErrors } from '../../../http/platform-schemas.js';
+import { authOf } from '../../../plugins/auth.js';
+import {
+  acceptedResponse,
+  operationListQuery,
+  operationListResponse,
+  operationParams,
+  operationResponse,
+  pullBody,
+  pushBody,
+} from './schemas.js';
+import { getOperation, listOperations, submitOperation, toOperationBody } from './service.js';
+import { defineGitOperationsQueue } from './job.js';
+
+const tags = ['git-integration'];
+
+/** POST push/pull (202, run by the job runner) and GET operations; defines the runner's queue. */
+const operationRoutes: FastifyPluginAsyncZod = async (app) => {
+  const deps = { prisma: app.db.prisma, jobs: app.jobs };
+  if (app.jobs) defineGitOperationsQueue(app.jobs, { prisma: app.db.prisma, secrets: app.gitSecrets, config: app.config });
+
+  app.post(
+    '/git-integration/push',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, body: pushBody, response: { 202: acceptedResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
+    },
+    async (request, reply) => {
+      const op = await submitOperation(deps, authOf(request).teamId, 'push', request.body);
+      return reply.code(202).send({ data: { operation_id: op.id, status: op.status, branch: op.branch } });
+    },
+  );
+
+  app.post(
+    '/git-integration/pull',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, body: pullBody, response: { 202: acceptedResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
+    },
+    async (request, reply) => {
+      const op = await submitOperation(deps, authOf(request).teamId, 'pull', request.body);
+      return reply.code(202).send({ data: { operation_id: op.id, status: op.status, branch: op.branch } });
+    },
+  );
+
+  app.get(
+    '/git-integration/operations/:id',
+    {
+      config: { scopes: ['git:read'] },
+      schema: { tags, params: operationParams, response: { 200: operationResponse, ...platformErrors(401, 403, 404, 429) } },
+    },
+    async (request) => ({ data: toOperationBody(await getOperation(deps.prisma, authOf(request).teamId, request.params.id)) }),
+  );
+
+  app.get(
+    '/git-integration/operations',
+    {
+      config: { scopes: ['git:read'] },
+      schema: { tags, querystring: operationListQuery, response: { 200: operationListResponse, ...platformErrors(400, 401, 403, 429) } },
+    },
+    async (request) => {
+      const page = await listOperations(deps.prisma, authOf(request).teamId, request.query);
+      return { data: page.items.map(toOperationBody), meta: { page: { limit: request.query.limit, cursor: page.nextCursor } } };
+    },
+  );
+};
+
+export default operationRoutes;

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { pageMeta } from '../../../http/platform-schemas.js';
+import { branchNameIssue } from '../branch-name.js';
+
+const branch = z
+  .string()
+  .superRefine((value, ctx) => {
+    const issue = branchNameIssue(value);
+    if (issue) ctx.addIssue({ code: 'custom', message: issue });
+  });
+
+export const pushBody = z
+  .object({
+    branch: branch.optional().describe('Defaults to the configured default branch; created from it when missing on the remote'),
+    message: z.string().trim().min(1).max(5000).default('Update pipelines from Planasonix'),
+    pipeline_ids: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('Pipelines to write (deleted ones have their file removed). Omitted: every pipeline of the team, and the files of synced pipelines deleted since'),
+    create_pull_request: z.boolean().default(false),
+    pr_title: z.string().trim().min(1).max(256).optional(),
+    pr_body: z.string().max(65_536).optional(),
+  })
+  .strict();
+
+export const pullBody = z
+  .object({
+    branch: branch.optional().describe('Defaults to the configured default branch'),
+    strategy: z.enum(['merge', 'theirs', 'ours']).default('merge'),
+    dry_run: z.boolean().default(false),
+  })
+  .strict();
+
+const status = z.enum(['queued', 'running', 'succeeded', 'failed', 'conflict']);
+
+export const acceptedResponse = z.object({
+  data: z.object({ operation_id: z.string(), status, branch: z.string() }),
+});
+
+export const operationBody = z.object({
+  id: z.string(),
+  kind: z.enum(['push', 'pull']),
+  status,
+  branch: z.string(),
+  request: z.record(z.string(), z.unknown()),
+  result: z.record(z.string(), z.unknown()).nullable().describe('commit sha, pull request, changes, conflicts, skipped files...'),
+  error: z.string().nullable(),
+  attempts: z.number().int(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+});
+
+export const operationResponse = z.object({ data: operationBody });
+export const operationListResponse = z.object({ data: z.array(operationBody), meta: pageMeta });
+
+export const operationParams = z.object({ id: z.string().min(1).max(64) });
+export const operationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+  kind: z.enum(['push', 'pull']).optional(),
+  status: status.optional(),
+});

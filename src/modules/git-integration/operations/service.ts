@@ -1,0 +1,95 @@
+import { fromPrisma } from 'pg-boss';
+import type { PrismaClient } from '../../../db/database.js';
+import type { JobRunner } from '../../../jobs/runner.js';
+import { conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
+import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
+import { decodeCursor, encodeCursor } from '../../pipelines/cursor.js';
+import { GIT_OPERATIONS_QUEUE, type GitOperationJob } from './job.js';
+import type { OperationKind, OperationRow, OperationStatus } from './operation-store.js';
+
+// Submitting and reading operations. The operation row and its job are inserted
+// in the same transaction: there is never a row without a job or a job without a row.
+
+interface EnqueueDeps {
+  prisma: PrismaClient;
+  jobs: JobRunner | null;
+}
+
+export async function submitOperation(
+  deps: EnqueueDeps,
+  teamId: string,
+  kind: OperationKind,
+  request: Record<string, unknown> & { branch?: string },
+): Promise<OperationRow> {
+  if (!deps.jobs) throw unavailable('Background jobs are disabled on this server (JOBS=off); git operations cannot run');
+  const config = await deps.prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: { enabled: true, defaultBranch: true } });
+  if (!config) throw conflict('Git integration is not configured for this team; save it first (POST /api/git-integration)');
+  if (!config.enabled) throw conflict('Git integration is disabled for this team; enable it first');
+  const branch = request.branch ?? config.defaultBranch;
+  if (kind === 'push' && Array.isArray(request.pipeline_ids)) await checkPipelineIds(deps.prisma, teamId, request.pipeline_ids as string[]);
+  if (kind === 'push' && request.create_pull_request && branch === config.defaultBranch) {
+    throw invalidRequest('A pull request needs a branch other than the default branch', [
+      { field: 'body.branch', issue: `is the default branch "${branch}"` },
+    ]);
+  }
+
+  const id = prefixedId('gitop');
+  const jobs = deps.jobs;
+  return deps.prisma.$transaction(async (tx) => {
+    const row = await tx.gitOperation.create({
+      data: { id, teamId, kind, status: 'queued', branch, request: { ...request, branch } },
+    });
+    const job: GitOperationJob = { operationId: id, teamId };
+    await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, db: fromPrisma(tx) });
+    return row as OperationRow;
+  });
+}
+
+/** Every named pipeline must belong to the team (deleted ones too: their file is removed). */
+async function checkPipelineIds(prisma: PrismaClient, teamId: string, ids: string[]): Promise<void> {
+  const unique = [...new Set(ids)];
+  const found = await prisma.$queryRaw<{ id: string }[]>`
+    SELECT id FROM pipelines WHERE team_id = ${teamId}::uuid AND id = ANY(${unique}::text[])`;
+  const known = new Set(found.map((r) => r.id));
+  const missing = unique.filter((id) => !known.has(id));
+  if (missing.length) {
+    throw invalidRequest('Unknown pipeline ids', missing.slice(0, 20).map((id) => ({ field: 'body.pipeline_ids', issue: `${id} does not exist` })));
+  }
+}
+
+export async function getOperation(prisma: PrismaClient, teamId: string, id: string): Promise<OperationRow> {
+  const row = isPrefixedId('gitop', id) ? await prisma.gitOperation.findFirst({ where: { id, teamId } }) : null;
+  if (!row) throw notFound('Git operation not found');
+  return row as OperationRow;
+}
+
+export async function listOperations(
+  prisma: PrismaClient,
+  teamId: string,
+  query: { limit: number; cursor?: string; kind?: OperationKind; status?: OperationStatus },
+): Promise<{ items: OperationRow[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor, 'gitop') : undefined;
+  const rows = await prisma.gitOperation.findMany({
+    where: { teamId, kind: query.kind, status: query.status, ...(after ? { id: { lt: after } } : {}) },
+    orderBy: { id: 'desc' },
+    take: query.limit + 1,
+  });
+  const items = rows.slice(0, query.limit) as OperationRow[];
+  return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!.id) : null };
+}
+
+export function toOperationBody(row: OperationRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    branch: row.branch,
+    request: row.request,
+    result: row.result,
+    error: row.error,
+    attempts: row.attempts,
+    created_at: row.createdAt.toISOString(),
+    started_at: row.startedAt?.toISOString() ?? null,
+    finished_at: row.finishedAt?.toISOString() ?? null,
+  };
+}

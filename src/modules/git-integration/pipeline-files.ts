@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import { isPrefixedId } from '../../lib/ids.js';
+
+// One pipeline = one file `<path_prefix><pipeline id>.json`:
+//
+//   {"definition": {...}, "id": "pl_...", "name": "..."}
+//
+// keys sorted at every depth, 2-space indent, trailing newline, so the same
+// pipeline always gives the same bytes. `version` is deliberately NOT in the file:
+// it counts edits in the app, and a no-op edit (save without change) would
+// otherwise make a diff and a commit. The name and definition are the content.
+
+export interface PipelineContent {
+  name: string;
+  definition: Record<string, unknown>;
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+export function serialisePipeline(id: string, content: PipelineContent): string {
+  return `${JSON.stringify(sortKeys({ id, name: content.name, definition: content.definition }), null, 2)}\n`;
+}
+
+export const pipelinePath = (prefix: string, id: string) => `${prefix}${id}.json`;
+
+/** Same name and definition (key order is irrelevant). */
+export function sameContent(a: PipelineContent, b: PipelineContent): boolean {
+  return a.name === b.name && canonicalJson(a.definition) === canonicalJson(b.definition);
+}
+
+/** git's object id of a blob (SHA-1 repositories). */
+export function blobSha(content: string | Buffer): string {
+  const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  return createHash('sha1').update(`blob ${body.length}\0`).update(body).digest('hex');
+}
+
+export type SkipReason =
+  | 'symlink'
+  | 'submodule'
+  | 'too_large'
+  | 'binary'
+  | 'not_a_pipeline_file'
+  | 'invalid_json'
+  | 'invalid_pipeline'
+  | 'invalid_id'
+  | 'id_mismatch'
+  | 'id_taken';
+
+export type ParsedFile = { ok: true; id: string; content: PipelineContent } | { ok: false; reason: SkipReason; detail: string };
+
+/** The pipeline id a path names, or null when the path is not `<prefix><name>.json` directly under the prefix. */
+export function idFromPath(prefix: string, path: string): string | null {
+  if (!path.startsWith(prefix)) return null;
+  const rest = path.slice(prefix.length);
+  if (rest.includes('/') || !rest.endsWith('.json')) return null;
+  return rest.slice(0, -'.json'.length);
+}
+
+export function parsePipelineFile(id: string, bytes: Buffer): ParsedFile {
+  if (bytes.includes(0)) return { ok: false, reason: 'binary', detail: 'file contains NUL bytes' };
+  if (!isPrefixedId('pl', id)) return { ok: false, reason: 'invalid_id', detail: `"${id}" is not a valid pipeline id (pl_ + 26 characters)` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: 'invalid_json', detail: (error as Error).message.slice(0, 200) };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, reason: 'invalid_pipeline', detail: 'expected a JSON object' };
+  }
+  const file = parsed as Record<string, unknown>;
+  if (file.id !== undefined && file.id !== id) {
+    return { ok: false, reason: 'id_mismatch', detail: `file names ${id} but its "id" is ${JSON.stringify(file.id)}` };
+  }
+  if (typeof file.name !== 'string' || file.name.trim() === '' || file.name.length > 200) {
+    return { ok: false, reason: 'invalid_pipeline', detail: '"name" must be a non-empty string of at most 200 characters' };
+  }
+  if (!file.definition || typeof file.definition !== 'object' || Array.isArray(file.definition)) {
+    return { ok: false, reason: 'invalid_pipeline', detail: '"definition" must be a JSON object' };
+  }
+  return { ok: true, id, content: { name: file.name, definition: file.definition as Record<string, unknown> } };
+}
