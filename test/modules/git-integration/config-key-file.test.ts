@@ -1,0 +1,54 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { parseSecretKey, SecretBox } from '../../../src/lib/crypto/secret-box.js';
+import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
+
+// Without GIT_CREDENTIALS_KEY the server makes its own key file in DATA_DIR.
+describe('credentials key file', () => {
+  let dataDir: string;
+  let t: TestApp;
+  const TOKEN = 'glpat-keyfile-test-token-0123456789';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'git-key-file-'));
+    t = await createTestApp({ env: { DATA_DIR: dataDir, GIT_CREDENTIALS_KEY: '' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates DATA_DIR/credentials.key with mode 0600 and warns about it', async () => {
+    const info = await stat(join(dataDir, 'credentials.key'));
+    expect(info.mode & 0o777).toBe(0o600);
+    expect(parseSecretKey(await readFile(join(dataDir, 'credentials.key'), 'utf8'))).toHaveLength(32);
+    const warning = t.logs.lines.find((line) => String(line.msg).includes('GIT_CREDENTIALS_KEY is not set'));
+    expect(warning?.level).toBe(40);
+  });
+
+  it('encrypts with that key, and a restarted app on the same DATA_DIR reuses it', async () => {
+    const auth = `Bearer ${await t.token({ team: 'git-keyfile', user: 'kim', scopes: ['git:read', 'git:write'] })}`;
+    const res = await t
+      .http()
+      .post('/api/git-integration')
+      .set('authorization', auth)
+      .send({ provider: 'gitlab', repository_url: 'https://gitlab.com/acme/p.git', credentials: { type: 'token', token: TOKEN } });
+    expect(res.status).toBe(200);
+    const team = await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'git-keyfile' } });
+    const box = new SecretBox(parseSecretKey(await readFile(join(dataDir, 'credentials.key'), 'utf8')));
+    expect((await loadGitIntegration(t.db.prisma, team.id, box))?.credentials).toEqual({ type: 'token', token: TOKEN });
+
+    const before = await readFile(join(dataDir, 'credentials.key'), 'utf8');
+    const again = await createTestApp({ env: { DATA_DIR: dataDir, GIT_CREDENTIALS_KEY: '' }, database: t.database });
+    try {
+      expect(await readFile(join(dataDir, 'credentials.key'), 'utf8')).toBe(before);
+      expect(again.app.gitSecrets.open((await again.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId: team.id } })).encryptedCredentials!)).toContain(TOKEN);
+    } finally {
+      await again.close();
+    }
+    expect(t.logs.text()).not.toContain(TOKEN);
+  });
+});
