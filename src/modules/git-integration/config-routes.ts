@@ -9,7 +9,6 @@ const tags = ['git-integration'];
 
 /** GET/POST/DELETE /git-integration: the team's repository settings. Needs `app.gitSecrets`. */
 const configRoutes: FastifyPluginAsyncZod = async (app) => {
-  const prisma = app.db.prisma;
   const urlPolicy = app.config.gitIntegration;
 
   app.get(
@@ -19,7 +18,7 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, response: { 200: getIntegrationResponse, ...platformErrors(401, 403, 429) } },
     },
     async (request) => {
-      const view = await getIntegration(prisma, authOf(request).teamId);
+      const view = await getIntegration(app.db.prisma, authOf(request).teamId);
       return { data: view ? toIntegrationBody(view) : { enabled: false as const, repository_url: null, default_branch: null } };
     },
   );
@@ -31,7 +30,7 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 429) } },
     },
     async (request) => {
-      const view = await saveIntegration(prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy });
+      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy });
       return { data: toIntegrationBody(view) };
     },
   );
@@ -43,7 +42,7 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 429) } },
     },
     async (request, reply) => {
-      await deleteIntegration(prisma, authOf(request).teamId);
+      await deleteIntegration(app.db.prisma, authOf(request).teamId);
       return reply.code(204).send(null);
     },
   );

@@ -12,7 +12,6 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
   const { createBody, updateBody } = requestSchemas(limits);
   // Big enough for the largest allowed definition, so its size is reported as a field issue.
   const bodyLimit = Math.max(app.config.http.bodyLimit, limits.definitionMaxBytes + limits.nameMaxLength * 4 + 4096);
-  const prisma = app.db.prisma;
 
   app.post(
     '/pipelines',
@@ -22,7 +21,7 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, body: createBody, response: { 201: pipelineResponse, ...platformErrors(400, 401, 403, 413, 429) } },
     },
     async (request, reply) => {
-      const pipeline = await createPipeline(prisma, authOf(request).teamId, request.body);
+      const pipeline = await createPipeline(app.db.prisma, authOf(request).teamId, request.body);
       return reply.code(201).send({ data: toPipelineBody(pipeline) });
     },
   );
@@ -34,7 +33,7 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, querystring: listQuery, response: { 200: pipelineListResponse, ...platformErrors(400, 401, 403, 429) } },
     },
     async (request) => {
-      const page = await listPipelines(prisma, authOf(request).teamId, request.query);
+      const page = await listPipelines(app.db.prisma, authOf(request).teamId, request.query);
       return { data: page.items.map(toPipelineBody), meta: { page: { limit: request.query.limit, cursor: page.nextCursor } } };
     },
   );
@@ -45,7 +44,7 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['pipelines:read'] },
       schema: { tags, params: pipelineParams, response: { 200: pipelineResponse, ...platformErrors(401, 403, 404, 429) } },
     },
-    async (request) => ({ data: toPipelineBody(await getPipeline(prisma, authOf(request).teamId, request.params.id)) }),
+    async (request) => ({ data: toPipelineBody(await getPipeline(app.db.prisma, authOf(request).teamId, request.params.id)) }),
   );
 
   app.patch(
@@ -62,7 +61,7 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { name, definition, expected_version: expectedVersion } = request.body;
-      const pipeline = await updatePipeline(prisma, authOf(request).teamId, request.params.id, { name, definition, expectedVersion });
+      const pipeline = await updatePipeline(app.db.prisma, authOf(request).teamId, request.params.id, { name, definition, expectedVersion });
       return { data: toPipelineBody(pipeline) };
     },
   );
@@ -74,7 +73,7 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, params: pipelineParams, response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 404, 429) } },
     },
     async (request, reply) => {
-      await deletePipeline(prisma, authOf(request).teamId, request.params.id);
+      await deletePipeline(app.db.prisma, authOf(request).teamId, request.params.id);
       return reply.code(204).send(null);
     },
   );
