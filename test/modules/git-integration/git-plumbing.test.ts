@@ -1,0 +1,207 @@
+import { generateKeyPairSync, createVerify } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareGitAuth, withGitAuth } from '../../../src/lib/git/auth.js';
+import { GitRepository } from '../../../src/lib/git/repository.js';
+import { probeRemote } from '../../../src/lib/git/remote-probe.js';
+import { GitCommandError, runGit } from '../../../src/lib/git/run.js';
+import { sanitizeGitOutput } from '../../../src/lib/git/sanitize.js';
+import { openPullRequest } from '../../../src/lib/git/providers/pull-requests.js';
+import { createAppJwt, createInstallationToken } from '../../../src/lib/git/providers/github-app.js';
+import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+
+const TOKEN = 'tok_rw_s3cr3t_value_123456';
+const RO_TOKEN = 'tok_ro_s3cr3t_value_654321';
+const timeouts = { networkMs: 15_000, localMs: 15_000 };
+const protocols = ['http', 'https', 'ssh', 'file'];
+const knownHostsFile = join(tmpdir(), 'git-plumbing-known-hosts');
+
+let remotes: GitRemotes;
+let http: HttpGitServer;
+
+beforeAll(async () => {
+  remotes = new GitRemotes();
+  remotes.createBare('repo', { files: { 'pipelines/README.md': 'pipelines live here\n' } });
+  http = await startHttpGitServer(remotes.root, { [TOKEN]: 'rw', [RO_TOKEN]: 'ro' });
+});
+
+afterAll(async () => {
+  await http.close();
+  remotes.close();
+});
+
+const cacheDir = () => join(mkdtempSync(join(tmpdir(), 'git-cache-')), 'clone');
+
+describe('git plumbing over smart HTTP with a token', () => {
+  it('fetches, commits and pushes without the token ever reaching disk or the URL', async () => {
+    const dir = cacheDir();
+    const repo = await GitRepository.open(dir, http.url('repo'), timeouts, protocols);
+    const head = await withGitAuth({ type: 'token', token: TOKEN }, { knownHostsFile }, async (auth) => {
+      await repo.fetch(auth);
+      const parent = await repo.remoteBranch('main');
+      expect(parent).toMatch(/^[0-9a-f]{40}$/);
+      const commit = await repo.buildCommit({
+        parent,
+        writes: new Map([['pipelines/a.json', '{"a": 1}\n']]),
+        removes: [],
+        message: 'Add a',
+        author: { name: 'Bot', email: 'bot@example.com' },
+      });
+      expect(commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(await repo.push(commit!, 'feature/x', auth)).toEqual({ ok: true });
+      // Same content again: no commit.
+      expect(
+        await repo.buildCommit({ parent: commit, writes: new Map([['pipelines/a.json', '{"a": 1}\n']]), removes: [], message: 'noop', author: { name: 'B', email: 'b@e.x' } }),
+      ).toBeNull();
+      return commit;
+    });
+    expect(remotes.head('repo', 'feature/x')).toBe(head);
+    expect(remotes.show('repo', 'feature/x', 'pipelines/a.json')).toBe('{"a": 1}\n');
+
+    const config = readFileSync(join(dir, 'config'), 'utf8');
+    expect(config).toContain(http.url('repo'));
+    expect(config).not.toContain(TOKEN);
+    expect(config).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
+    expect(config.toLowerCase()).not.toContain('authorization');
+    expect(http.authorizations.some((h) => h.startsWith('Basic '))).toBe(true);
+
+    const [log] = await repo.log('refs/remotes/origin/feature/x', ['pipelines/'], 5);
+    expect(log).toMatchObject({ sha: head, subject: 'Add a', authorName: 'Bot', authorEmail: 'bot@example.com', paths: ['pipelines/a.json'] });
+  });
+
+  it('a wrong token fails with a sanitised message', async () => {
+    const repo = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
+    const wrong = 'tok_wrong_value_abcdef';
+    const error = await withGitAuth({ type: 'token', token: wrong }, { knownHostsFile }, (auth) => repo.fetch(auth)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitCommandError);
+    expect((error as Error).message).not.toContain(wrong);
+    expect((error as Error).message).toMatch(/fetch failed/);
+  });
+
+  it('probes read and write permissions, and reports unreachable or unauthorised remotes', async () => {
+    const options = { timeoutMs: 10_000, allowProtocols: protocols, knownHostsFile };
+    const rw = await probeRemote(http.url('repo'), { type: 'token', token: TOKEN }, options);
+    expect(rw).toMatchObject({ reachable: true, permissions: ['read', 'write'], defaultBranch: 'main' });
+    const ro = await probeRemote(http.url('repo'), { type: 'token', token: RO_TOKEN }, options);
+    expect(ro).toMatchObject({ reachable: true, permissions: ['read'] });
+    const bad = await probeRemote(http.url('repo'), { type: 'token', token: 'nope-nope-nope' }, options);
+    expect(bad.reachable).toBe(false);
+    expect(bad.reason).toMatch(/authentication failed/);
+    expect(bad.reason).not.toContain('nope-nope-nope');
+    const closed = await probeRemote('http://127.0.0.1:9/x.git', null, options);
+    expect(closed).toMatchObject({ reachable: false, permissions: [] });
+    expect(closed.reason).toMatch(/unreachable/);
+  });
+
+  it('kills a command that exceeds its timeout', async () => {
+    const silent: Server = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const started = Date.now();
+    const error = await runGit(['ls-remote', `http://127.0.0.1:${port}/x.git`], { timeoutMs: 700, cwd: tmpdir() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitCommandError);
+    expect((error as GitCommandError).timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+});
+
+describe('ssh deploy keys', () => {
+  it('lives in a 0600 file only while the command runs; host keys are accepted on first use', async () => {
+    const prepared = await prepareGitAuth({ type: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----' }, { knownHostsFile });
+    const command = prepared.env.GIT_SSH_COMMAND!;
+    expect(command).toContain('StrictHostKeyChecking=accept-new');
+    expect(command).toContain('BatchMode=yes');
+    const keyFile = /-i '([^']+)'/.exec(command)![1]!;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    await prepared.dispose();
+    expect(existsSync(keyFile)).toBe(false);
+  });
+});
+
+describe('sanitising', () => {
+  it('removes secrets, URL user info and authorization headers', () => {
+    const text = sanitizeGitOutput('fatal: https://user:pw@example.com/x failed\nAuthorization: Basic abcdef\ntoken s3cr3t-token here', ['s3cr3t-token']);
+    expect(text).not.toContain('pw@');
+    expect(text).not.toContain('abcdef');
+    expect(text).not.toContain('s3cr3t-token');
+  });
+});
+
+describe('provider REST clients', () => {
+  let api: Server;
+  let base = '';
+  const received: { method: string; url: string; headers: Record<string, unknown>; body: unknown }[] = [];
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  beforeAll(async () => {
+    api = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push({ method: req.method!, url: req.url!, headers: req.headers, body: raw ? JSON.parse(raw) : null });
+        res.setHeader('content-type', 'application/json');
+        if (req.url!.includes('/access_tokens')) return res.writeHead(201).end(JSON.stringify({ token: 'ghs_installation', expires_at: '2030-01-01T00:00:00Z' }));
+        if (req.url!.startsWith('/repos/')) return res.writeHead(201).end(JSON.stringify({ html_url: 'https://gh/pr/7', number: 7 }));
+        if (req.url!.startsWith('/projects/')) return res.writeHead(201).end(JSON.stringify({ web_url: 'https://gl/mr/3', iid: 3 }));
+        if (req.url!.startsWith('/2.0/')) return res.writeHead(201).end(JSON.stringify({ id: 5, links: { html: { href: 'https://bb/pr/5' } } }));
+        res.writeHead(422).end(JSON.stringify({ message: 'Validation Failed' }));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
+
+  const input = { apiBaseUrl: '', token: 'api-token-xyz', head: 'feature/a', base: 'main', title: 'T', body: 'B', timeoutMs: 5_000 };
+
+  it('GitHub: POST /repos/{owner}/{repo}/pulls', async () => {
+    const pr = await openPullRequest({ ...input, apiBaseUrl: base, provider: 'github', repositoryUrl: 'https://github.com/acme/pipes.git' });
+    expect(pr).toEqual({ url: 'https://gh/pr/7', number: 7 });
+    const req = received.at(-1)!;
+    expect(req).toMatchObject({ method: 'POST', url: '/repos/acme/pipes/pulls', body: { title: 'T', body: 'B', head: 'feature/a', base: 'main' } });
+    expect(req.headers.authorization).toBe('Bearer api-token-xyz');
+  });
+
+  it('GitLab: POST /projects/:id/merge_requests with the URL-encoded path', async () => {
+    const pr = await openPullRequest({ ...input, apiBaseUrl: base, provider: 'gitlab', repositoryUrl: 'git@gitlab.com:group/sub/pipes.git' });
+    expect(pr).toEqual({ url: 'https://gl/mr/3', number: 3 });
+    expect(received.at(-1)).toMatchObject({ url: '/projects/group%2Fsub%2Fpipes/merge_requests', body: { source_branch: 'feature/a', target_branch: 'main' } });
+  });
+
+  it('Bitbucket: POST /2.0/repositories/{ws}/{repo}/pullrequests', async () => {
+    const pr = await openPullRequest({ ...input, apiBaseUrl: base, provider: 'bitbucket', username: 'me', repositoryUrl: 'https://bitbucket.org/ws/pipes' });
+    expect(pr).toEqual({ url: 'https://bb/pr/5', number: 5 });
+    const req = received.at(-1)!;
+    expect(req).toMatchObject({ url: '/2.0/repositories/ws/pipes/pullrequests', body: { source: { branch: { name: 'feature/a' } }, destination: { branch: { name: 'main' } } } });
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from('me:api-token-xyz').toString('base64')}`);
+  });
+
+  it('errors carry the provider message, never the token', async () => {
+    const error = await openPullRequest({ ...input, apiBaseUrl: `${base}/nope`, provider: 'github', repositoryUrl: 'https://github.com/a/b' }).catch((e: Error) => e);
+    expect((error as Error).message).toMatch(/404|422/);
+    expect((error as Error).message).not.toContain('api-token-xyz');
+  });
+
+  it('GitHub App: RS256 JWT exchanged for an installation token', async () => {
+    const jwt = createAppJwt('4242', pem, 1_700_000_000);
+    const [header, payload, signature] = jwt.split('.') as [string, string, string];
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'RS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toEqual({ iat: 1_700_000_000 - 60, exp: 1_700_000_000 + 540, iss: '4242' });
+    const verifier = createVerify('RSA-SHA256');
+    verifier.update(`${header}.${payload}`);
+    expect(verifier.verify(publicKey, Buffer.from(signature, 'base64url'))).toBe(true);
+
+    const token = await createInstallationToken({ apiBaseUrl: base, appId: '4242', privateKey: pem, installationId: '99', timeoutMs: 5_000 });
+    expect(token.token).toBe('ghs_installation');
+    const req = received.at(-1)!;
+    expect(req.url).toBe('/app/installations/99/access_tokens');
+    expect(String(req.headers.authorization)).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
