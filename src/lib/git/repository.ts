@@ -182,7 +182,7 @@ export class GitRepository {
         this.options({ env: auth.env, secrets: auth.secrets }, true),
       );
     } catch (error) {
-      if (error instanceof GitCommandError && /rejected|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(error.message)) {
+      if (error instanceof GitCommandError && /rejected|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(`${error.message} ${error.stdout}`)) {
         return { ok: false, rejected: true, message: error.message };
       }
       throw error;

@@ -37,6 +37,8 @@ export class GitCommandError extends Error {
     readonly exitCode: number | null,
     readonly stderr: string,
     readonly timedOut: boolean,
+    /** Sanitised standard output (e.g. `push --porcelain` reports rejections there). */
+    readonly stdout = '',
   ) {
     super(message);
   }
@@ -106,7 +108,8 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
         reject(new GitCommandError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, null, '', true));
       } else if (code !== 0) {
         const detail = sanitizeGitOutput(stderr || Buffer.concat(out).toString('utf8'), options.secrets ?? []);
-        reject(new GitCommandError(`git ${args[0]} failed: ${detail || `exit code ${code}`}`, code, detail, false));
+        const stdout = sanitizeGitOutput(Buffer.concat(out).toString('utf8'), options.secrets ?? []);
+        reject(new GitCommandError(`git ${args[0]} failed: ${detail || `exit code ${code}`}`, code, detail, false, stdout));
       } else {
         resolve({ stdout: Buffer.concat(out), stderr });
       }

@@ -73,6 +73,28 @@ describe('git plumbing over smart HTTP with a token', () => {
     expect(log).toMatchObject({ sha: head, subject: 'Add a', authorName: 'Bot', authorEmail: 'bot@example.com', paths: ['pipelines/a.json'] });
   });
 
+  it('reports a moved remote as rejected instead of overwriting it', async () => {
+    await withGitAuth({ type: 'token', token: TOKEN }, { knownHostsFile }, async (auth) => {
+      const a = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
+      const b = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
+      await a.fetch(auth);
+      await b.fetch(auth);
+      const base = await a.remoteBranch('main');
+      const author = { name: 'Bot', email: 'bot@example.com' };
+      const fromA = await a.buildCommit({ parent: base, writes: new Map([['pipelines/a1.json', 'a\n']]), removes: [], message: 'a', author });
+      const fromB = await b.buildCommit({ parent: base, writes: new Map([['pipelines/b1.json', 'b\n']]), removes: [], message: 'b', author });
+      expect(await a.push(fromA!, 'main', auth)).toEqual({ ok: true });
+      const stale = await b.push(fromB!, 'main', auth);
+      expect(stale.ok).toBe(false);
+      expect(remotes.head('repo', 'main')).toBe(fromA);
+      // Rebuilt on the new head, it goes through.
+      await b.fetch(auth);
+      const rebuilt = await b.buildCommit({ parent: await b.remoteBranch('main'), writes: new Map([['pipelines/b1.json', 'b\n']]), removes: [], message: 'b', author });
+      expect(await b.push(rebuilt!, 'main', auth)).toEqual({ ok: true });
+      expect(remotes.show('repo', 'main', 'pipelines/a1.json')).toBe('a\n');
+    });
+  });
+
   it('a wrong token fails with a sanitised message', async () => {
     const repo = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
     const wrong = 'tok_wrong_value_abcdef';
