@@ -1,4 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import implementationRoutes from './implementations/routes.js';
+import featureRoutes from './features/routes.js';
+import stateRoutes from './states/routes.js';
 
 /**
  * The acai API (`/api/v1`): the write path used by `acai push` and the read and
@@ -7,6 +10,9 @@ import type { FastifyPluginAsync } from 'fastify';
 const acaiModule: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.authenticate);
   // route plugins are registered here, one line each
+  await app.register(implementationRoutes);
+  await app.register(featureRoutes);
+  await app.register(stateRoutes);
 };
 
 export default acaiModule;

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authOf } from '../../../plugins/auth.js';
+import { rateLimited } from '../../../lib/errors.js';
+import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
+import { errorBody, featureStatesBody, featureStatesResponse } from './schemas.js';
+import { validateStateWrite, writeFeatureStates } from './service.js';
+import { logAbuseRejection } from './abuse-log.js';
+
+/** PATCH /feature-states: record requirement states of one feature in one implementation. */
+const stateRoutes: FastifyPluginAsyncZod = async (app) => {
+  // TEMP until acai/config.ts lands
+  const settings = (app.config as any).acai?.featureStates ?? { maxBodyBytes: 1_000_000, maxAcids: 500, maxCommentLength: 2000, writesPerMinute: 60 };
+  const writesByToken = new FixedWindowLimiter(settings.writesPerMinute);
+
+  app.addHook('onError', async (request, reply, error) => logAbuseRejection(request, reply.statusCode, error));
+
+  app.patch(
+    '/feature-states',
+    {
+      bodyLimit: settings.maxBodyBytes,
+      config: { scopes: ['impls:read', 'specs:read', 'states:write'] },
+      // Rate limiting runs before the body is parsed or validated (feature-states.ABUSE.4).
+      onRequest: async (request) => {
+        if (app.config.rateLimits.enabled && writesByToken.hit(authOf(request).tokenId)) {
+          throw rateLimited(writesByToken.retryAfter());
+        }
+      },
+      schema: {
+        tags: ['acai'],
+        summary: 'Write requirement states of one feature in one implementation',
+        body: featureStatesBody,
+        response: { 200: featureStatesResponse, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 422: errorBody, 429: errorBody },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const input = { productName: b.product_name, featureName: b.feature_name, implementationName: b.implementation_name, states: b.states };
+      validateStateWrite(input, settings);
+      return { data: await writeFeatureStates(app.db.prisma, authOf(request).teamId, input) };
+    },
+  );
+};
+
+export default stateRoutes;
