@@ -87,7 +87,8 @@ export const saveIntegrationResponse = z.object({ data: integrationBody });
 export const createSshKeyBody = z
   .object({ comment: z.string().regex(/^[A-Za-z0-9._@+-]{1,100}$/, 'letters, digits and . _ @ + - only').optional() })
   .strict()
-  .optional();
+  .nullish()
+  .describe('Optional; without a body the comment is the key id');
 
 export const sshKeyResponse = z.object({
   data: z

@@ -16,5 +16,5 @@ export function decodeCursor(cursor: string, idPrefix: string): string {
   } catch {
     // fall through
   }
-  throw invalidRequest('Invalid cursor', [{ field: 'query.cursor', issue: 'is not a cursor returned by this API' }]);
+  throw invalidRequest('Invalid cursor', [{ field: 'querystring.cursor', issue: 'is not a cursor returned by this API' }]);
 }

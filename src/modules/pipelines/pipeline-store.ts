@@ -1,7 +1,7 @@
 import type { Prisma, PrismaClient } from '../../db/database.js';
 
-// Data access for pipelines. Also the read side the git integration uses: it sees
-// deleted pipelines too (tombstones), so a push can remove their files.
+// Data access for live pipelines. Deleted ones stay as tombstones (deleted_at set)
+// that only the git integration reads, so a push can remove their files.
 
 export interface PipelineRecord {
   id: string;
@@ -43,18 +43,6 @@ export async function listLivePipelines(
     where: { teamId, deletedAt: null, ...(page.afterId ? { id: { gt: page.afterId } } : {}) },
     orderBy: { id: 'asc' },
     take: page.take,
-  });
-  return rows.map(toRecord);
-}
-
-/**
- * Pipelines of the team for a git push: live ones and tombstones (`deletedAt` set).
- * `ids` narrows to those pipelines (unknown ids are simply absent from the result).
- */
-export async function listPipelinesForSync(db: Db, teamId: string, ids?: readonly string[]): Promise<PipelineRecord[]> {
-  const rows = await db.pipeline.findMany({
-    where: { teamId, ...(ids ? { id: { in: [...ids] } } : {}) },
-    orderBy: { id: 'asc' },
   });
   return rows.map(toRecord);
 }

@@ -45,7 +45,12 @@ describe('credentials key file', () => {
     const again = await createTestApp({ env: { DATA_DIR: dataDir, GIT_CREDENTIALS_KEY: '' }, database: t.database });
     try {
       expect(await readFile(join(dataDir, 'credentials.key'), 'utf8')).toBe(before);
-      expect(again.app.gitSecrets.open((await again.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId: team.id } })).encryptedCredentials!)).toContain(TOKEN);
+      const warning = again.logs.lines.find((line) => String(line.msg).includes('GIT_CREDENTIALS_KEY is not set'));
+      expect(warning).toMatchObject({ created: false, keyFile: join(dataDir, 'credentials.key') });
+      // The restarted app still serves the integration saved before (its key did not change).
+      const read = await again.http().get('/api/git-integration').set('authorization', auth);
+      expect(read.body.data).toMatchObject({ provider: 'gitlab', credential_type: 'token' });
+      expect((await loadGitIntegration(again.db.prisma, team.id, box))?.credentials).toEqual({ type: 'token', token: TOKEN });
     } finally {
       await again.close();
     }

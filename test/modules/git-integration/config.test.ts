@@ -176,7 +176,7 @@ describe('git integration settings', () => {
     ['branch starting with -', { default_branch: '-f' }, 'body.default_branch'],
     ['bad email', { author_email: 'not-an-email' }, 'body.author_email'],
     ['author with angle brackets', { author_name: 'Eve <x>' }, 'body.author_name'],
-    ['unknown credential type', { credentials: { type: 'password', password: 'x' } }, 'body.credentials'],
+    ['unknown credential type', { credentials: { type: 'password', password: 'x' } }, 'body.credentials.type'],
     ['token with spaces', { credentials: { type: 'token', token: 'a b' } }, 'body.credentials.token'],
     ['username with colon', { credentials: { type: 'token', token: 'abc', username: 'a:b' } }, 'body.credentials.username'],
     ['bad installation id', { credentials: { type: 'github_app', installation_id: 'abc' } }, 'body.credentials.installation_id'],

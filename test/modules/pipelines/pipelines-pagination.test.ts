@@ -55,12 +55,12 @@ describe('pipelines list pagination', () => {
   });
 
   it.each([
-    ['limit=0', 'query.limit'],
-    ['limit=201', 'query.limit'],
-    ['limit=abc', 'query.limit'],
-    ['limit=1.5', 'query.limit'],
-    ['cursor=not-a-cursor', 'query.cursor'],
-    [`cursor=${Buffer.from('{"after":"x"}').toString('base64url')}`, 'query.cursor'],
+    ['limit=0', 'querystring.limit'],
+    ['limit=201', 'querystring.limit'],
+    ['limit=abc', 'querystring.limit'],
+    ['limit=1.5', 'querystring.limit'],
+    ['cursor=not-a-cursor', 'querystring.cursor'],
+    [`cursor=${Buffer.from('{"after":"x"}').toString('base64url')}`, 'querystring.cursor'],
   ])('400 for %s', async (query, field) => {
     const res = await t.http().get(`/api/pipelines?${query}`).set('authorization', auth);
     expect(res.status).toBe(400);
