@@ -4,7 +4,7 @@ import { generateEd25519KeyPair } from '../../lib/crypto/openssh.js';
 import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../lib/ids.js';
 import { sealCredentials, type GitProvider } from './integration-store.js';
-import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrlPolicy } from './repository-url.js';
+import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
@@ -74,6 +74,20 @@ function credentialColumns(body: SaveIntegrationBody, secrets: SecretBox, issues
   return { credentialType: credentials.type, encryptedCredentials: sealed, sshKeyId: null };
 }
 
+/** A stored URL passed validation when saved; re-read it without today's policy. */
+function storedRepositoryUrl(url: string): RepositoryUrl | undefined {
+  const checked = checkRepositoryUrl(url, { allowedProtocols: new Set(['https', 'http', 'ssh', 'file']), allowPrivateHosts: true });
+  return checked.ok ? checked.value : undefined;
+}
+
+/** Credentials that cannot work with the remote are refused now rather than at the first push. */
+function credentialMismatch(type: CredentialType, protocol: RepositoryUrl['protocol'], provider: GitProvider | undefined): string | null {
+  if (type === 'ssh_key' && protocol !== 'ssh') return 'a deploy key needs an ssh:// or git@host:path repository_url';
+  if (type === 'token' && protocol === 'ssh') return 'a token needs an https:// repository_url';
+  if (type === 'github_app' && (provider !== 'github' || protocol === 'ssh')) return 'a GitHub App needs provider github and an https:// repository_url';
+  return null;
+}
+
 /**
  * Creates or updates the team's integration. Validation problems are collected
  * and reported together as one 400.
@@ -85,11 +99,11 @@ export async function saveIntegration(
   deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy },
 ): Promise<IntegrationView> {
   const issues: FieldIssue[] = [];
-  let urlHost: string | undefined;
+  let url: RepositoryUrl | undefined;
   if (body.repository_url !== undefined) {
-    const url = checkRepositoryUrl(body.repository_url, deps.urlPolicy);
-    if (url.ok) urlHost = `${url.value.protocol}://${url.value.host}`;
-    else issues.push({ field: 'body.repository_url', issue: url.issue });
+    const checked = checkRepositoryUrl(body.repository_url, deps.urlPolicy);
+    if (checked.ok) url = checked.value;
+    else issues.push({ field: 'body.repository_url', issue: checked.issue });
   }
   let pathPrefix: string | undefined;
   if (body.path_prefix !== undefined) {
@@ -111,14 +125,20 @@ export async function saveIntegration(
         : null;
       if (!key) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials.ssh_key_id', issue: 'is not a key of this team' });
     }
+    const storedUrl = existing ? storedRepositoryUrl(existing.repositoryUrl) : undefined;
+    const effectiveUrl = url ?? storedUrl;
+    const credentialType = credentials ? credentials.credentialType : (existing?.credentialType as CredentialType | null | undefined);
+    const provider = body.provider ?? (existing?.provider as GitProvider | undefined);
     // A token is sent to whatever host the URL names: moving to another host must not
     // carry it along silently (someone with git:write could otherwise collect it).
-    if (existing && credentials === undefined && urlHost !== undefined && existing.credentialType !== 'ssh_key' && existing.credentialType !== null) {
-      const stored = checkRepositoryUrl(existing.repositoryUrl, { ...deps.urlPolicy, allowPrivateHosts: true, allowedProtocols: new Set(['https', 'http', 'ssh', 'file']) });
-      const storedHost = stored.ok ? `${stored.value.protocol}://${stored.value.host}` : '';
-      if (storedHost !== urlHost) {
+    if (credentials === undefined && url && storedUrl && (credentialType === 'token' || credentialType === 'github_app')) {
+      if (url.protocol !== storedUrl.protocol || url.host !== storedUrl.host) {
         issues.push({ field: 'body.credentials', issue: 'must be sent again when repository_url moves to another host or protocol' });
       }
+    }
+    if (effectiveUrl && credentialType) {
+      const issue = credentialMismatch(credentialType, effectiveUrl.protocol, provider);
+      if (issue) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials', issue });
     }
     if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);
 

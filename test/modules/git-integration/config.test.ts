@@ -190,6 +190,28 @@ describe('git integration settings', () => {
     expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
   });
 
+  it('refuses credentials that cannot work with the remote', async () => {
+    const fresh = bearer(await t.token({ team: 'git-cfg-mismatch', user: 'max', scopes: ['git:read', 'git:write'] }));
+    const key = record(await t.http().post('/api/git-integration/ssh-keys').set('authorization', fresh).send({}));
+    for (const [body, field] of [
+      [{ provider: 'github', repository_url: 'git@github.com:a/b.git', credentials: { type: 'token', token: 'abc' } }, 'body.credentials'],
+      [{ provider: 'github', repository_url: 'https://github.com/a/b.git', credentials: { type: 'ssh_key', ssh_key_id: key.body.data.id } }, 'body.credentials'],
+      [{ provider: 'github', repository_url: 'https://github.com/a/b.git', ssh_key_id: key.body.data.id }, 'body.ssh_key_id'],
+      [{ provider: 'gitlab', repository_url: 'https://gitlab.com/a/b.git', credentials: { type: 'github_app', installation_id: 42 } }, 'body.credentials'],
+    ] as const) {
+      const res = record(await save(body, fresh));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.details).toEqual([{ field, issue: expect.any(String) }]);
+    }
+    // Switching an ssh remote to https needs new credentials that fit it.
+    expect(record(await save({ provider: 'github', repository_url: 'git@github.com:a/b.git', ssh_key_id: key.body.data.id }, fresh)).status).toBe(200);
+    expect(record(await save({ repository_url: 'https://github.com/a/b.git' }, fresh)).status).toBe(400);
+    const switched = record(await save({ repository_url: 'https://github.com/a/b.git', credentials: { type: 'github_app', installation_id: 42 } }, fresh));
+    expect(switched.status).toBe(200);
+    expect(switched.body.data).toMatchObject({ credential_type: 'github_app' });
+    expect(switched.body.data.ssh_key_id).toBeUndefined();
+  });
+
   it('requires provider and repository_url on the first save, reporting both', async () => {
     const fresh = bearer(await t.token({ team: 'git-cfg-fresh', user: 'fay', scopes: ['git:read', 'git:write'] }));
     const res = record(await save({ default_branch: 'main' }, fresh));
