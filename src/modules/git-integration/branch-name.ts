@@ -1,14 +1,16 @@
+import { hasControlCharacter } from '../../lib/text.js';
+
 // Branch names git accepts (the rules of `git check-ref-format --branch`), checked
 // without running git. Names starting with "-" are refused too: they would read as options.
 
-const FORBIDDEN = /[\u0000-\u0020\u007f~^:?*[\\]/;
+const FORBIDDEN = /[ ~^:?*[\\]/;
 const MAX_LENGTH = 255;
 
 /** null when valid, else the reason. */
 export function branchNameIssue(name: string): string | null {
   if (name.length === 0) return 'must not be empty';
   if (name.length > MAX_LENGTH) return `must be at most ${MAX_LENGTH} characters`;
-  if (FORBIDDEN.test(name)) return 'must not contain spaces, control characters or any of ~ ^ : ? * [ \\';
+  if (FORBIDDEN.test(name) || hasControlCharacter(name)) return 'must not contain spaces, control characters or any of ~ ^ : ? * [ \\';
   if (name.startsWith('-')) return 'must not start with "-"';
   if (name === '@' || name.includes('@{')) return 'must not be "@" or contain "@{"';
   if (name.includes('..')) return 'must not contain ".."';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { GIT_PROVIDERS } from './integration-store.js';
 import { branchNameIssue } from './branch-name.js';
+import { hasControlCharacter } from '../../lib/text.js';
 
 // Request and response schemas of the integration settings. Responses are whitelists:
 // no credential field exists in them, so none can ever be serialised.
 
-const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 const PRINTABLE_NO_SPACE = /^[\u0021-\u007e]+$/;
 
 const sshKeyId = z.string().min(1).max(64).describe('Id of a key from POST /api/git-integration/ssh-keys (`gitkey_...`)');
@@ -16,7 +16,7 @@ export const credentialsInput = z
       .object({
         type: z.literal('token'),
         token: z.string().min(1).max(4096).regex(PRINTABLE_NO_SPACE, 'must be printable ASCII without spaces'),
-        username: z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f:@/]+$/, 'must not contain ":", "@", "/" or control characters').optional(),
+        username: z.string().min(1).max(256).regex(/^[^:@/]+$/, 'must not contain ":", "@" or "/"').refine((v) => !hasControlCharacter(v), 'must not contain control characters').optional(),
       })
       .strict()
       .describe('HTTPS access token (personal, project or app password); username defaults per provider'),
@@ -54,8 +54,8 @@ export const saveIntegrationBody = z
     path_prefix: z.string().max(512).optional().describe('Directory inside the repository, "" for its root'),
     credentials: credentialsInput.optional(),
     ssh_key_id: sshKeyId.optional(),
-    author_name: z.string().trim().min(1).max(200).regex(/^[^\u0000-\u001f\u007f<>]*$/, 'must not contain "<", ">" or control characters').optional(),
-    author_email: z.email().max(254).regex(NO_CONTROL).optional(),
+    author_name: z.string().trim().min(1).max(200).regex(/^[^<>]*$/, 'must not contain "<" or ">"').refine((v) => !hasControlCharacter(v), 'must not contain control characters').optional(),
+    author_email: z.email().max(254).optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
+import { hasControlCharacter } from '../../lib/text.js';
 import type { GitProtocol } from './config.js';
 
 // What a team may configure as its remote, and where pipelines go inside it.
@@ -22,8 +23,6 @@ export interface RepositoryUrl {
 }
 
 const MAX_URL_LENGTH = 2048;
-// ASCII and Unicode control characters, and any whitespace.
-const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\s]/u;
 const SCP_LIKE = /^(?:([A-Za-z0-9_][A-Za-z0-9._~-]*)@)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(.+)$/;
 const HOST_LABELS = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
 
@@ -140,7 +139,7 @@ function checkScpForm(url: string, policy: RepositoryUrlPolicy): Checked<Reposit
 export function checkRepositoryUrl(url: string, policy: RepositoryUrlPolicy): Checked<RepositoryUrl> {
   if (url.length === 0) return { ok: false, issue: 'must not be empty' };
   if (url.length > MAX_URL_LENGTH) return { ok: false, issue: `must be at most ${MAX_URL_LENGTH} characters` };
-  if (CONTROL_OR_SPACE.test(url)) return { ok: false, issue: 'must not contain whitespace or control characters' };
+  if (/\s/u.test(url) || hasControlCharacter(url)) return { ok: false, issue: 'must not contain whitespace or control characters' };
   if (url.startsWith('-')) return { ok: false, issue: 'must not start with "-"' };
   // git's remote helpers: `ext::<command>`, `fd::`, `<transport>::<address>`.
   if (/^[A-Za-z0-9+.-]*::/.test(url)) return { ok: false, issue: 'must not use a "<transport>::" remote helper' };
@@ -149,13 +148,13 @@ export function checkRepositoryUrl(url: string, policy: RepositoryUrlPolicy): Ch
 
 const MAX_PREFIX_LENGTH = 512;
 // Backslash (Windows separator), and characters git pathspecs treat as magic or globs.
-const PREFIX_FORBIDDEN = /[\\*?[\]:\u0000-\u001f\u007f]/;
+const PREFIX_FORBIDDEN = /[\\*?[\]:]/;
 
 /** '' (repository root) or a relative directory ending in '/'. */
 export function normalizePathPrefix(prefix: string): Checked<string> {
   if (prefix === '' || prefix === '/') return prefix === '' ? { ok: true, value: '' } : { ok: false, issue: 'must be relative; use "" for the repository root' };
   if (prefix.length > MAX_PREFIX_LENGTH) return { ok: false, issue: `must be at most ${MAX_PREFIX_LENGTH} characters` };
-  if (PREFIX_FORBIDDEN.test(prefix)) return { ok: false, issue: 'must not contain backslashes, control characters or any of * ? [ ] :' };
+  if (PREFIX_FORBIDDEN.test(prefix) || hasControlCharacter(prefix)) return { ok: false, issue: 'must not contain backslashes, control characters or any of * ? [ ] :' };
   if (prefix.startsWith('/')) return { ok: false, issue: 'must be a relative path inside the repository' };
   const segments = (prefix.endsWith('/') ? prefix.slice(0, -1) : prefix).split('/');
   for (const segment of segments) {

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { pageMeta } from '../../http/platform-schemas.js';
 import type { PipelinesConfig } from './config.js';
+import { hasControlCharacter } from '../../lib/text.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
 
-// Postgres text and jsonb cannot hold NUL; other control characters make no sense in a name.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 export function requestSchemas(limits: PipelinesConfig) {
   const name = z
@@ -13,7 +12,8 @@ export function requestSchemas(limits: PipelinesConfig) {
     .trim()
     .min(1, 'must not be empty')
     .max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`)
-    .refine((v) => !CONTROL_CHARS.test(v), 'must not contain control characters');
+    // Postgres text cannot hold NUL; other control characters make no sense in a name.
+    .refine((v) => !hasControlCharacter(v), 'must not contain control characters');
 
   const definition = z
     .record(z.string(), z.unknown())
