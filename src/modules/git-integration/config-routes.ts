@@ -27,7 +27,7 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
     '/git-integration',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 429) } },
+      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429) } },
     },
     async (request) => {
       const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy });

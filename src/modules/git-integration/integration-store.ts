@@ -94,24 +94,3 @@ export async function loadGitIntegration(
     lastSyncedBranch: row.lastSyncedBranch,
   };
 }
-
-/**
- * Records a successful sync (push or pull). No-op when the integration was removed
- * meanwhile. Returns whether a row was updated.
- */
-export async function recordGitSync(
-  prisma: PrismaClient,
-  teamId: string,
-  sync: { commit: string; branch: string; at?: Date },
-): Promise<boolean> {
-  const { count } = await prisma.gitIntegrationConfig.updateMany({
-    where: { teamId },
-    data: { lastSyncAt: sync.at ?? new Date(), lastSyncedCommit: sync.commit, lastSyncedBranch: sync.branch, lastError: null },
-  });
-  return count > 0;
-}
-
-/** Records the last provider error shown in the UI (already free of credentials!). */
-export async function recordGitError(prisma: PrismaClient, teamId: string, message: string | null): Promise<void> {
-  await prisma.gitIntegrationConfig.updateMany({ where: { teamId }, data: { lastError: message } });
-}
