@@ -124,6 +124,14 @@ describe('git integration settings', () => {
     expect(moved.body.data).toMatchObject({ provider: 'gitlab', credential_type: 'token' });
   });
 
+  it('shows last_sync_at once an operation recorded a sync', async () => {
+    const at = new Date('2025-03-27T12:30:00.000Z');
+    await t.db.prisma.gitIntegrationConfig.update({ where: { teamId }, data: { lastSyncAt: at, lastSyncedCommit: 'a'.repeat(40), lastSyncedBranch: 'main' } });
+    const res = record(await get());
+    expect(res.body.data.last_sync_at).toBe('2025-03-27T12:30:00.000Z');
+    expect(await loadGitIntegration(t.db.prisma, teamId, box)).toMatchObject({ lastSyncAt: at, lastSyncedCommit: 'a'.repeat(40), lastSyncedBranch: 'main' });
+  });
+
   it('removes credentials with credentials: null', async () => {
     const res = record(await save({ credentials: null }));
     expect(res.status).toBe(200);

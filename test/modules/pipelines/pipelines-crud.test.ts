@@ -107,6 +107,12 @@ describe('pipelines CRUD', () => {
     expect(res.body.error.code).toBe('invalid_request');
   });
 
+  it('413 for a body beyond the route body limit', async () => {
+    const res = await create({ name: 'huge', definition: { blob: 'x'.repeat(1_100_000) } });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
   it('accepts a definition right at the size limit', async () => {
     const overhead = JSON.stringify({ blob: '' }).length;
     const res = await create({ name: 'big', definition: { blob: 'x'.repeat(2048 - overhead) } });
