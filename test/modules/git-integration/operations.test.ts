@@ -33,7 +33,10 @@ describe('git operations: push, pull, status, history, test', () => {
     responses.push(res.text);
     return res;
   };
-  const post = (path: string, body?: object, token = auth) => send(t.http().post(`/api${path}`).set('authorization', token).send(body));
+  const post = (path: string, body?: object, token = auth) => {
+    const req = t.http().post(`/api${path}`).set('authorization', token);
+    return send(body === undefined ? req : req.send(body));
+  };
   const get = (path: string, token = auth) => send(t.http().get(`/api${path}`).set('authorization', token));
   const patch = (path: string, body: object) => send(t.http().patch(`/api${path}`).set('authorization', auth).send(body));
   const del = (path: string) => send(t.http().delete(`/api${path}`).set('authorization', auth));
@@ -126,6 +129,7 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(saved.status).toBe(200);
     expect(saved.body.data).toMatchObject({ reachable: true, permissions: ['read', 'write'], default_branch: 'main' });
     expect(saved.body.data.latency_ms).toBeGreaterThanOrEqual(0);
+    expect((await post('/git-integration/test', {})).body.data).toMatchObject({ reachable: true });
 
     const ro = await post('/git-integration/test', { repository_url: server.url('acme/pipes'), credentials: { type: 'token', token: RO_TOKEN } });
     expect(ro.body.data).toMatchObject({ reachable: true, permissions: ['read'] });

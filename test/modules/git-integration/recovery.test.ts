@@ -49,7 +49,8 @@ describe('crash recovery of git operations', () => {
   }
 
   async function superviseNow(): Promise<void> {
-    const boss = new PgBoss({ connectionString: database.url, supervise: false, schedule: false, migrate: false, max: 2 });
+    // A 1 s claim interval, so that consecutive tests may each run a pass.
+    const boss = new PgBoss({ connectionString: database.url, supervise: false, schedule: false, migrate: false, max: 2, monitorIntervalSeconds: 1, superviseIntervalSeconds: 1 });
     await boss.start();
     await boss.supervise(GIT_OPERATIONS_QUEUE);
     await boss.stop({ graceful: false });
