@@ -7,7 +7,7 @@ export const connectionTestBody = z
     credentials: credentialsInput.optional().describe('Omit to use the saved credentials (for the saved URL) or none (for another URL); null for none'),
   })
   .strict()
-  .optional()
+  .nullish()
   .describe('Omit repository_url and credentials to validate the saved integration');
 
 export const connectionTestResponse = z.object({

@@ -2,11 +2,9 @@ import type { Logger } from 'pino';
 import { AppError } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
-import { sanitizeGitOutput } from '../../../lib/git/sanitize.js';
 import type { JobRunner } from '../../../jobs/runner.js';
-import { normalisePrefix, openTeamRepository, type GitDeps } from '../git-context.js';
-import { loadGitIntegration } from '../integration-store.js';
-import { attachRemoteState, finishOperation, loadOperation, startAttempt, TERMINAL, type OperationRow } from './operation-store.js';
+import type { GitDeps } from '../git-context.js';
+import { finishOperation, loadOperation, startAttempt, TERMINAL} from './operation-store.js';
 import { runPull } from './pull-job.js';
 import { runPush } from './push-job.js';
 
@@ -56,7 +54,6 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   try {
     if (op.kind === 'push') await runPush(deps, op);
     else await runPull(deps, op);
-    await recordRemoteState(deps, op, log);
   } catch (error) {
     const message = safeMessage(error);
     log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');
@@ -70,28 +67,4 @@ export function safeMessage(error: unknown): string {
   if (error instanceof GitCommandError || error instanceof ProviderError) return error.message;
   if (error instanceof AppError && error.status < 500) return error.message;
   return 'Internal error while running the git operation';
-}
-
-/**
- * Commits on the synced branch that touch the prefix since the last synced
- * commit, counted once here (after the fetch the operation did) so that
- * GET /status never runs git.
- */
-async function recordRemoteState(deps: GitDeps, op: OperationRow, log: Logger): Promise<void> {
-  try {
-    const integration = await loadGitIntegration(deps.prisma, op.teamId, deps.secrets);
-    if (!integration) return;
-    const branch = integration.lastSyncedBranch ?? integration.defaultBranch;
-    const repo = await openTeamRepository(deps.config, integration);
-    const head = await repo.remoteBranch(branch);
-    let aheadCount = 0;
-    if (head) {
-      const from = integration.lastSyncedCommit && (await repo.isAncestorKnown(integration.lastSyncedCommit)) ? integration.lastSyncedCommit : null;
-      const prefix = normalisePrefix(integration.pathPrefix);
-      aheadCount = await repo.countCommits(from, head, [prefix || '.']);
-    }
-    await attachRemoteState(deps.prisma, op.id, { branch, head_commit: head, ahead_count: aheadCount, computed_at: new Date().toISOString() });
-  } catch (error) {
-    log.warn({ operationId: op.id, error: sanitizeGitOutput(String((error as Error).message), []) }, 'could not compute the remote position');
-  }
 }

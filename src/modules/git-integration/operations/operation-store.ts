@@ -54,10 +54,3 @@ export async function finishOperation(
   });
   return count > 0;
 }
-
-/** Adds the remote's position (computed after the operation) to a finished operation's result. */
-export async function attachRemoteState(db: Db, id: string, remote: Record<string, unknown>): Promise<void> {
-  await db.$executeRaw`
-    UPDATE git_operations SET result = jsonb_set(COALESCE(result, '{}'::jsonb), '{remote}', ${JSON.stringify(remote)}::jsonb), updated_at = now()
-    WHERE id = ${id}`;
-}

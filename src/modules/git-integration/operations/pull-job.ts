@@ -2,9 +2,10 @@ import { conflict } from '../../../lib/errors.js';
 import { withGitAuth } from '../../../lib/git/auth.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
 import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { canonicalJson, idFromPath, parsePipelineFile, pipelinePath, type PipelineContent, type SkipReason } from '../pipeline-files.js';
+import { canonicalJson, idFromPath, parsePipelineFile, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
 import { finishOperation, loadOperation, TERMINAL, type OperationRow } from './operation-store.js';
 import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+import { measureRemote } from './remote-state.js';
 import { planMerge, type AppPipeline, type GitPipeline, type Strategy } from './three-way-merge.js';
 
 // Pull: read the pipeline files at the branch head, merge them three-way into the
@@ -45,7 +46,7 @@ async function readGitPipelines(repo: GitRepository, head: string, prefix: strin
   return { files, skipped };
 }
 
-export async function runPull(deps: GitDeps, op: OperationRow): Promise<{ head: string; syncedCommit: string | null; branch: string }> {
+export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
   const request = op.request as unknown as PullRequest;
   const integration = await requireIntegration(deps, op.teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
@@ -55,11 +56,14 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<{ head: 
   const head = await repo.remoteBranch(request.branch);
   if (!head) throw conflict(`Branch "${request.branch}" does not exist on the remote`);
   const { files, skipped } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations.maxFileBytes);
+  const remote = request.dry_run
+    ? await measureRemote(repo, prefix, integration.lastSyncedBranch ?? integration.defaultBranch, integration.lastSyncedCommit)
+    : { branch: request.branch, head_commit: head, ahead_count: 0, computed_at: new Date().toISOString() };
 
   return deps.prisma.$transaction(
     async (tx) => {
       const current = await loadOperation(tx, op.id);
-      if (!current || TERMINAL.includes(current.status)) return { head, syncedCommit: null, branch: request.branch };
+      if (!current || TERMINAL.includes(current.status)) return;
 
       const rows = await tx.$queryRaw<
         { id: string; name: string; definition: Record<string, unknown>; deleted: boolean; base_name: string | null; base_definition: Record<string, unknown> | null }[]
@@ -85,14 +89,21 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<{ head: 
       }
 
       const plan = planMerge(app, files, request.strategy, (id) => pipelinePath(prefix, id));
+      const ids = (list: { id: string }[]) => list.map((p) => p.id);
       const unresolved = request.strategy === 'merge' && plan.conflicts.length > 0;
       if (!request.dry_run) {
         await applyPlan(tx, op.teamId, plan);
-        await upsertSyncStates(tx, op.teamId, head, plan.syncUpsert.map((p) => ({ ...p, version: null })));
+        // synced_version lets GET /status skip comparing contents of untouched pipelines; 0 (no such
+        // version) marks a base the app's pipeline differs from (ours, kept local changes).
+        const written = new Set([...ids(plan.create), ...ids(plan.update)]);
+        const matches = (p: { id: string } & PipelineContent) => {
+          const a = app.get(p.id);
+          return written.has(p.id) || (a !== undefined && !a.deleted && sameContent(a, p));
+        };
+        await upsertSyncStates(tx, op.teamId, head, plan.syncUpsert.map((p) => ({ ...p, version: matches(p) ? null : 0 })));
         await deleteSyncStates(tx, op.teamId, plan.syncDelete);
         await recordSync(tx, op.teamId, head, request.branch);
       }
-      const ids = (list: { id: string }[]) => list.map((p) => p.id);
       await finishOperation(tx, op.id, {
         status: unresolved ? 'conflict' : 'succeeded',
         error: unresolved ? `${plan.conflicts.length} pipeline(s) changed both in the app and in git; nothing was applied for them` : null,
@@ -108,9 +119,9 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<{ head: 
           unchanged: plan.unchanged,
           conflicts: plan.conflicts,
           skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)),
+          remote,
         },
       });
-      return { head, syncedCommit: request.dry_run ? integration.lastSyncedCommit : head, branch: request.dry_run ? (integration.lastSyncedBranch ?? request.branch) : request.branch };
     },
     { timeout: 60_000, maxWait: 30_000 },
   );

@@ -6,6 +6,7 @@ import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration
 import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
 import { finishOperation, type OperationRow } from './operation-store.js';
 import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+import { measureRemote } from './remote-state.js';
 
 // Push: write the selected pipelines as files on `branch` (created from the
 // default branch when missing), commit with the configured author, push without
@@ -103,6 +104,9 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
     });
   }
 
+  const remote = outcome.head
+    ? { branch: request.branch, head_commit: outcome.head, ahead_count: 0, computed_at: new Date().toISOString() }
+    : await measureRemote(repo, prefix, integration.lastSyncedBranch ?? integration.defaultBranch, integration.lastSyncedCommit);
   const result = {
     commit_sha: outcome.commit,
     head_commit: outcome.head,
@@ -111,6 +115,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
     changes: outcome.changes,
     pull_request: pullRequest,
     push_attempts: outcome.attempt,
+    remote,
   };
   await deps.prisma.$transaction(async (tx) => {
     if (outcome.head) {
