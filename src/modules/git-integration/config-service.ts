@@ -154,8 +154,10 @@ export async function saveIntegration(
     };
     const row = existing
       ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })
-      : await tx.gitIntegrationConfig.create({
-          data: {
+      : // upsert: a concurrent first save of the same team becomes an update, not a 500.
+        await tx.gitIntegrationConfig.upsert({
+          where: { teamId },
+          create: {
             teamId,
             provider: body.provider!,
             repositoryUrl: body.repository_url!,
@@ -164,6 +166,7 @@ export async function saveIntegration(
             authorEmail: DEFAULT_AUTHOR_EMAIL,
             ...fields,
           },
+          update: fields,
           select: VIEW_SELECT,
         });
     return toView(row);
