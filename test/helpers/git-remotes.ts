@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -136,7 +136,7 @@ export async function startHttpGitServer(projectRoot: string, tokens: Record<str
   };
 }
 
-function pipeToBackend(req: IncomingMessage, res: import('node:http').ServerResponse, projectRoot: string, url: URL) {
+function pipeToBackend(req: IncomingMessage, res: ServerResponse, projectRoot: string, url: URL) {
   const backend = spawn('git', ['http-backend'], {
     env: {
       PATH: process.env.PATH,

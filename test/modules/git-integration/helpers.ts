@@ -21,10 +21,14 @@ export function gitTestEnv(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
+/** An operation as GET /operations/{id} returns it; `result` is loosely typed for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary result JSON
+export type Operation = { id: string; status: string; error: string | null; attempts: number; result: any };
+
 export const TERMINAL = ['succeeded', 'failed', 'conflict'];
 
 /** Polls an operation until it is finished. */
-export async function waitForOperation(t: TestApp, auth: string, id: string, timeoutMs = 25_000): Promise<Record<string, any>> {
+export async function waitForOperation(t: TestApp, auth: string, id: string, timeoutMs = 25_000): Promise<Operation> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.http().get(`/api/git-integration/operations/${id}`).set('authorization', auth);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ import { gitTestEnv, waitForOperation } from './helpers.js';
 
 const TOKEN = 'tok_Operations_s3cret_0123456789';
 const RO_TOKEN = 'tok_ReadOnly_s3cret_9876543210';
+const INSTALLATION_TOKEN = 'ghs_Installation_s3cret_24680';
+const APP_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 describe('git operations: push, pull, status, history, test', () => {
   let t: TestApp;
@@ -20,7 +23,7 @@ describe('git operations: push, pull, status, history, test', () => {
   let server: HttpGitServer;
   let api: Server;
   let dataDir: string;
-  const prRequests: { url: string; body: any; authorization: string }[] = [];
+  const prRequests: { url: string; body: unknown; authorization: string }[] = [];
   let auth: string;
   let readOnly: string;
   let otherTeam: string;
@@ -53,17 +56,25 @@ describe('git operations: push, pull, status, history, test', () => {
   beforeAll(async () => {
     remotes = new GitRemotes();
     remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
-    server = await startHttpGitServer(remotes.root, { [TOKEN]: 'rw', [RO_TOKEN]: 'ro' });
+    server = await startHttpGitServer(remotes.root, { [TOKEN]: 'rw', [RO_TOKEN]: 'ro', [INSTALLATION_TOKEN]: 'rw' });
     api = createServer((req, res) => {
       let raw = '';
       req.on('data', (c) => (raw += c));
       req.on('end', () => {
         prRequests.push({ url: req.url!, body: JSON.parse(raw || 'null'), authorization: String(req.headers.authorization) });
+        if (req.url!.endsWith('/access_tokens')) {
+          res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ token: INSTALLATION_TOKEN, expires_at: '2099-01-01T00:00:00Z' }));
+          return;
+        }
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ html_url: 'https://github.example/acme/pipes/pull/1', number: 1 }));
       });
     });
     await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    const env = gitTestEnv({ GIT_PROVIDER_API_URLS: `github=http://127.0.0.1:${(api.address() as AddressInfo).port}` });
+    const env = gitTestEnv({
+      GIT_PROVIDER_API_URLS: `github=http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+      GITHUB_APP_ID: '4242',
+      GITHUB_APP_PRIVATE_KEY: APP_KEY,
+    });
     dataDir = env.DATA_DIR!;
     t = await createTestApp({ jobs: true, env });
     auth = `Bearer ${await t.token({ team: 'git-ops', user: 'ada', scopes: ['git:read', 'git:write', 'pipelines:read', 'pipelines:write'] })}`;
@@ -83,7 +94,9 @@ describe('git operations: push, pull, status, history, test', () => {
     for (const text of responses) {
       expect(text).not.toContain(TOKEN);
       expect(text).not.toContain(RO_TOKEN);
+      expect(text).not.toContain(INSTALLATION_TOKEN);
     }
+    expect(t.logs.text()).not.toContain(INSTALLATION_TOKEN);
     expect(t.logs.text()).not.toContain(TOKEN);
     expect(t.logs.text()).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
     await t?.close();
@@ -313,6 +326,21 @@ describe('git operations: push, pull, status, history, test', () => {
       authorization: `Bearer ${TOKEN}`,
     });
     expect(prRequests[0]!.url).toBe("/repos/acme/pipes/pulls");
+  });
+
+  it('GitHub App credentials: git uses an installation token obtained with the App JWT', async () => {
+    const appTeam = `Bearer ${await t.token({ team: 'git-ops-app', user: 'gia', scopes: ['git:read', 'git:write'] })}`;
+    const saved = await post(
+      '/git-integration',
+      { provider: 'github', repository_url: server.url('acme/pipes'), credentials: { type: 'github_app', installation_id: '777' }, author_name: 'App', author_email: 'app@example.com' },
+      appTeam,
+    );
+    expect(saved.status).toBe(200);
+    const before = prRequests.length;
+    const res = await post('/git-integration/test', undefined, appTeam);
+    expect(res.body.data).toMatchObject({ reachable: true, permissions: ['read', 'write'], default_branch: 'main' });
+    const exchange = prRequests.slice(before).find((r) => r.url === '/app/installations/777/access_tokens');
+    expect(exchange?.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('lists operations newest first with cursor pagination', async () => {

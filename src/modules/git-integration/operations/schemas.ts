@@ -23,7 +23,11 @@ export const pushBody = z
     pr_title: z.string().trim().min(1).max(256).optional(),
     pr_body: z.string().max(65_536).optional(),
   })
-  .strict();
+  .strict()
+  .describe(
+    'Each pipeline becomes `<path_prefix><pipeline id>.json`: `{"definition", "id", "name"}` with sorted keys, 2-space indent and a trailing newline. ' +
+      '`version` is not written (a save without change makes no diff). Nothing to commit is a success without commit; a moved remote is fetched and the commit rebuilt, never forced.',
+  );
 
 export const pullBody = z
   .object({
@@ -31,7 +35,11 @@ export const pullBody = z
     strategy: z.enum(['merge', 'theirs', 'ours']).default('merge'),
     dry_run: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .describe(
+    'Three-way merge of the files at the branch head against the last synced versions: changed only in git is applied, only in the app is kept, ' +
+      'on both sides is a conflict (status `conflict`, nothing applied for it) unless strategy is `theirs` or `ours`. dry_run records the result without changing pipelines.',
+  );
 
 const status = z.enum(['queued', 'running', 'succeeded', 'failed', 'conflict']);
 
