@@ -343,6 +343,26 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(exchange?.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
+  it('a failed operation reports a sanitised reason, also in the status', async () => {
+    const wrong = 'tok_Wrong_s3cret_1357913579';
+    const team = `Bearer ${await t.token({ team: 'git-ops-bad', user: 'bo', scopes: ['git:read', 'git:write'] })}`;
+    await post(
+      '/git-integration',
+      { provider: 'github', repository_url: server.url('acme/pipes'), credentials: { type: 'token', token: wrong }, author_name: 'B', author_email: 'b@example.com' },
+      team,
+    );
+    const res = await post('/git-integration/pull', {}, team);
+    expect(res.status).toBe(202);
+    const op = await waitForOperation(t, team, res.body.data.operation_id);
+    expect(op.status).toBe('failed');
+    expect(op.error).toMatch(/git fetch failed/);
+    expect(op.error).not.toContain(wrong);
+    const s = (await get('/git-integration/status', team)).body.data;
+    expect(s).toMatchObject({ in_sync: false, last_error: op.error, active_operation: null });
+    expect(JSON.stringify(responses)).not.toContain(wrong);
+    expect(t.logs.text()).not.toContain(wrong);
+  });
+
   it('lists operations newest first with cursor pagination', async () => {
     const first = await get('/git-integration/operations?limit=3');
     expect(first.status).toBe(200);
