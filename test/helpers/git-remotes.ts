@@ -107,7 +107,12 @@ export interface HttpGitServer {
  * with another token (or none) gets 401 with a Basic challenge; `ro` tokens get 403
  * on the receive-pack (push) service.
  */
-export async function startHttpGitServer(projectRoot: string, tokens: Record<string, 'rw' | 'ro'>): Promise<HttpGitServer> {
+export async function startHttpGitServer(
+  projectRoot: string,
+  tokens: Record<string, 'rw' | 'ro'>,
+  /** Called before each push reaches git (e.g. to move the branch under a client's feet). */
+  hooks: { beforeReceivePack?: () => void } = {},
+): Promise<HttpGitServer> {
   const authorizations: string[] = [];
   const server: Server = createServer((req, res) => {
     const header = req.headers.authorization ?? '';
@@ -125,6 +130,7 @@ export async function startHttpGitServer(projectRoot: string, tokens: Record<str
       res.writeHead(403).end('read-only token');
       return;
     }
+    if (req.method === 'POST' && url.pathname.endsWith('/git-receive-pack')) hooks.beforeReceivePack?.();
     pipeToBackend(req, res, projectRoot, url);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -23,6 +23,7 @@ describe('git operations: push, pull, status, history, test', () => {
   let server: HttpGitServer;
   let api: Server;
   let dataDir: string;
+  let beforeReceivePack: (() => void) | undefined;
   const prRequests: { url: string; body: unknown; authorization: string }[] = [];
   let auth: string;
   let readOnly: string;
@@ -56,7 +57,11 @@ describe('git operations: push, pull, status, history, test', () => {
   beforeAll(async () => {
     remotes = new GitRemotes();
     remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
-    server = await startHttpGitServer(remotes.root, { [TOKEN]: 'rw', [RO_TOKEN]: 'ro', [INSTALLATION_TOKEN]: 'rw' });
+    server = await startHttpGitServer(
+      remotes.root,
+      { [TOKEN]: 'rw', [RO_TOKEN]: 'ro', [INSTALLATION_TOKEN]: 'rw' },
+      { beforeReceivePack: () => beforeReceivePack?.() },
+    );
     api = createServer((req, res) => {
       let raw = '';
       req.on('data', (c) => (raw += c));
@@ -302,6 +307,21 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(op.result.changes.removed).toEqual([`pipelines/${ids.echo}.json`]);
     expect(file(ids.echo!)).toBeNull();
     expect((await status()).local_ahead_count).toBe(0);
+  });
+
+  it('when the remote moved meanwhile, the commit is rebuilt on the new head and pushed again (never forced)', async () => {
+    await patch(`/pipelines/${ids.bravo}`, { definition: { steps: ['moved'] } });
+    beforeReceivePack = () => {
+      beforeReceivePack = undefined; // only the first push attempt races
+      remotes.commit('acme/pipes', 'main', { 'docs/NOTES.md': 'someone else was faster\n' }, 'Concurrent commit');
+    };
+    const op = await run('push', { message: 'Bravo moved' });
+    expect(op.status).toBe('succeeded');
+    expect(op.result.push_attempts).toBe(2);
+    expect(remotes.show('acme/pipes', 'main', 'docs/NOTES.md')).toBe('someone else was faster\n');
+    expect(JSON.parse(file(ids.bravo!)!).definition).toEqual({ steps: ['moved'] });
+    const parent = git(join(remotes.root, 'acme/pipes.git'), ['log', '-1', '--format=%s', 'main^']).trim();
+    expect(parent).toBe('Concurrent commit');
   });
 
   it('pushes to a new branch and opens a pull request', async () => {
