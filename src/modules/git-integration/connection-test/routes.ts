@@ -5,7 +5,14 @@ import { connectionTestBody, connectionTestResponse } from './schemas.js';
 import { testConnection } from './service.js';
 
 const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = { prisma: app.db.prisma, secrets: app.gitSecrets, config: app.config };
+  // app.db is read lazily: the OpenAPI generator builds the app without a database.
+  const deps = {
+    get prisma() {
+      return app.db.prisma;
+    },
+    secrets: app.gitSecrets,
+    config: app.config,
+  };
   app.post(
     '/git-integration/test',
     {

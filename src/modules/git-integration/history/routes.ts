@@ -5,7 +5,14 @@ import { historyQuery, historyResponse } from './schemas.js';
 import { getHistory } from './service.js';
 
 const historyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = { prisma: app.db.prisma, secrets: app.gitSecrets, config: app.config };
+  // app.db is read lazily: the OpenAPI generator builds the app without a database.
+  const deps = {
+    get prisma() {
+      return app.db.prisma;
+    },
+    secrets: app.gitSecrets,
+    config: app.config,
+  };
   app.get(
     '/git-integration/history',
     {

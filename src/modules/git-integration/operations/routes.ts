@@ -17,8 +17,14 @@ const tags = ['git-integration'];
 
 /** POST push/pull (202, run by the job runner) and GET operations; defines the runner's queue. */
 const operationRoutes: FastifyPluginAsyncZod = async (app) => {
-  const deps = { prisma: app.db.prisma, jobs: app.jobs };
-  if (app.jobs) defineGitOperationsQueue(app.jobs, { prisma: app.db.prisma, secrets: app.gitSecrets, config: app.config });
+  // app.db is read lazily: the OpenAPI generator builds the app without a database.
+  const deps = {
+    get prisma() {
+      return app.db.prisma;
+    },
+    jobs: app.jobs,
+  };
+  if (app.jobs) defineGitOperationsQueue(app.jobs, { get prisma() { return app.db.prisma; }, secrets: app.gitSecrets, config: app.config });
 
   app.post(
     '/git-integration/push',
