@@ -383,6 +383,22 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(t.logs.text()).not.toContain(wrong);
   });
 
+  it("runs a team's operations one at a time, in submission order", async () => {
+    const submitted = [];
+    for (const [kind, body] of [['push', { message: 'one' }], ['pull', { dry_run: true }], ['push', { message: 'three' }]] as const) {
+      const res = await post(`/git-integration/${kind}`, body);
+      expect(res.body.data.status).toBe('queued');
+      submitted.push(res.body.data.operation_id as string);
+    }
+    const done = [];
+    for (const id of submitted) done.push(await waitForOperation(t, auth, id));
+    const rows = await Promise.all(submitted.map(async (id) => (await get(`/git-integration/operations/${id}`)).body.data));
+    for (let i = 1; i < rows.length; i++) {
+      expect(new Date(rows[i].started_at).getTime()).toBeGreaterThanOrEqual(new Date(rows[i - 1].finished_at).getTime());
+    }
+    expect(done.map((op) => op.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+
   it('lists operations newest first with cursor pagination', async () => {
     const first = await get('/git-integration/operations?limit=3');
     expect(first.status).toBe(200);
