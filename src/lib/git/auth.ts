@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // Credentials for one git command (or a short sequence of them).
 //
@@ -38,6 +38,7 @@ export async function prepareGitAuth(auth: GitAuth, options: { knownHostsFile: s
     return { env: configEnv(config), secrets: [auth.token, basic, header], dispose: async () => undefined };
   }
   if (auth?.type === 'ssh_key') {
+    await mkdir(dirname(options.knownHostsFile), { recursive: true });
     const dir = await mkdtemp(join(tmpdir(), 'git-ssh-'));
     const keyFile = join(dir, 'id');
     const key = auth.privateKey.endsWith('\n') ? auth.privateKey : `${auth.privateKey}\n`;

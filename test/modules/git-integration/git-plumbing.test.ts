@@ -1,5 +1,5 @@
 import { generateKeyPairSync, createVerify } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -225,5 +225,18 @@ describe('provider REST clients', () => {
     const req = received.at(-1)!;
     expect(req.url).toBe('/app/installations/99/access_tokens');
     expect(String(req.headers.authorization)).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
+
+describe('ssh transport', () => {
+  it('runs ssh through GIT_SSH_COMMAND in batch mode and removes the key afterwards', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-')));
+    const hosts = join(mkdtempSync(join(tmpdir(), 'git-kh-')), 'nested', 'known_hosts');
+    const result = await probeRemote('ssh://git@127.0.0.1:9/acme/x.git', { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, knownHostsFile: hosts });
+    expect(result).toMatchObject({ reachable: false, permissions: [] });
+    expect(result.reason).toMatch(/connect|refused|unreachable/i);
+    expect(result.reason).not.toContain('not a real key');
+    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-') && !before.has(name));
+    expect(after).toEqual([]);
   });
 });
