@@ -381,6 +381,11 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(s).toMatchObject({ in_sync: false, last_error: op.error, active_operation: null });
     expect(JSON.stringify(responses)).not.toContain(wrong);
     expect(t.logs.text()).not.toContain(wrong);
+
+    expect((await post('/git-integration', { enabled: false }, team)).status).toBe(200);
+    const disabled = await post('/git-integration/push', {}, team);
+    expect(disabled.status).toBe(409);
+    expect(disabled.body.error.message).toMatch(/disabled/);
   });
 
   it("runs a team's operations one at a time, in submission order", async () => {
@@ -390,6 +395,10 @@ describe('git operations: push, pull, status, history, test', () => {
       expect(res.body.data.status).toBe('queued');
       submitted.push(res.body.data.operation_id as string);
     }
+    const busy = await status();
+    expect(busy.in_sync).toBe(false);
+    expect(submitted).toContain(busy.active_operation.id);
+    expect(['queued', 'running']).toContain(busy.active_operation.status);
     const done = [];
     for (const id of submitted) done.push(await waitForOperation(t, auth, id));
     const rows = await Promise.all(submitted.map(async (id) => (await get(`/git-integration/operations/${id}`)).body.data));
