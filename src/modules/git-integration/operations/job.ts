@@ -15,7 +15,8 @@ import { runPush } from './push-job.js';
 // (GIT_OPERATION_EXPIRE_SECONDS) and retries it, and the handler simply runs the
 // operation again (push and pull are idempotent, see their files). The handler
 // never throws: on key_strict_fifo a *failed* job blocks its key, which would
-// stall the team's queue. Its last pg-boss attempt is reserved for giving up
+// stall the team's queue (only a database outage can make it throw, and then a
+// retry is what we want). Its last pg-boss attempt is reserved for giving up
 // cleanly: the operation is marked failed with the reason.
 
 export const GIT_OPERATIONS_QUEUE = 'git-operations';
@@ -57,7 +58,8 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   } catch (error) {
     const message = safeMessage(error);
     log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');
-    await finishOperation(deps.prisma, op.id, { status: 'failed', error: message }).catch(() => undefined);
+    // If even this write fails (database gone), the error propagates and pg-boss retries the job.
+    await finishOperation(deps.prisma, op.id, { status: 'failed', error: message });
     await deps.prisma.gitIntegrationConfig.updateMany({ where: { teamId: op.teamId }, data: { lastError: message } }).catch(() => undefined);
   }
 }
