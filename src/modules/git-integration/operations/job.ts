@@ -58,6 +58,8 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   } catch (error) {
     const message = safeMessage(error);
     log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');
+    // Unexpected errors (ours, the database's) carry no git output or credentials; operators need them.
+    if (!isExpected(error)) log.error({ operationId: op.id, err: error }, 'unexpected error in git operation');
     // If even this write fails (database gone), the error propagates and pg-boss retries the job.
     await finishOperation(deps.prisma, op.id, { status: 'failed', error: message });
     await deps.prisma.gitIntegrationConfig.updateMany({ where: { teamId: op.teamId }, data: { lastError: message } }).catch(() => undefined);
@@ -66,7 +68,9 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
 
 /** Only messages we wrote or git/provider output that went through the sanitiser reach users. */
 export function safeMessage(error: unknown): string {
-  if (error instanceof GitCommandError || error instanceof ProviderError) return error.message;
-  if (error instanceof AppError && error.status < 500) return error.message;
-  return 'Internal error while running the git operation';
+  return isExpected(error) ? (error as Error).message : 'Internal error while running the git operation';
+}
+
+function isExpected(error: unknown): boolean {
+  return error instanceof GitCommandError || error instanceof ProviderError || (error instanceof AppError && error.status < 500);
 }
