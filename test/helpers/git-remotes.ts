@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,8 +45,8 @@ export class GitRemotes {
     return `file://${join(this.root, `${name}.git`)}`;
   }
 
-  /** Commits file changes (content, or null to delete) on `branch` with plain git and pushes them. */
-  commit(name: string, branch: string, files: Record<string, string | null>, message: string): string {
+  /** Commits file changes (content, a symlink, or null to delete) on `branch` with plain git and pushes them. */
+  commit(name: string, branch: string, files: Record<string, string | { symlink: string } | null>, message: string): string {
     const work = mkdtempSync(join(tmpdir(), 'git-work-'));
     try {
       git(work, ['init', '--quiet', `--initial-branch=${branch}`]);
@@ -57,12 +57,14 @@ export class GitRemotes {
         git(work, ['checkout', '--quiet', '-B', branch, 'FETCH_HEAD']);
       }
       for (const [path, content] of Object.entries(files)) {
-        if (content === null) git(work, ['rm', '--quiet', '-f', path]);
-        else {
-          mkdirSync(dirname(join(work, path)), { recursive: true });
-          writeFileSync(join(work, path), content);
-          git(work, ['add', path]);
+        if (content === null) {
+          git(work, ['rm', '--quiet', '-f', path]);
+          continue;
         }
+        mkdirSync(dirname(join(work, path)), { recursive: true });
+        if (typeof content === 'string') writeFileSync(join(work, path), content);
+        else symlinkSync(content.symlink, join(work, path));
+        git(work, ['add', path]);
       }
       git(work, ['commit', '--quiet', '--allow-empty', '-m', message]);
       git(work, ['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);

@@ -286,6 +286,9 @@ describe('git operations: push, pull, status, history, test', () => {
         'pipelines/notes.txt': 'hello',
         [`pipelines/${prefixedId('pl')}.json`]: 'bin\u0000ary',
         [`pipelines/${prefixedId('pl')}.json`]: JSON.stringify({ name: 'x', definition: 'not an object' }),
+        [`pipelines/${prefixedId('pl')}.json`]: JSON.stringify({ name: 'huge', definition: { blob: 'x'.repeat(1_100_000) } }),
+        [`pipelines/${prefixedId('pl')}.json`]: { symlink: '../../etc/passwd' },
+        [`pipelines/nested/${prefixedId('pl')}.json`]: gitFile('x', 'nested', {}),
       },
       'Add, remove and break files',
     );
@@ -294,7 +297,7 @@ describe('git operations: push, pull, status, history, test', () => {
     expect(op.result.created).toEqual([fresh]);
     expect(op.result.deleted).toEqual([ids.delta]);
     const reasons = op.result.skipped.map((s: { reason: string }) => s.reason).sort();
-    expect(reasons).toEqual(['binary', 'invalid_id', 'invalid_json', 'invalid_pipeline', 'not_a_pipeline_file']);
+    expect(reasons).toEqual(['binary', 'invalid_id', 'invalid_json', 'invalid_pipeline', 'not_a_pipeline_file', 'not_a_pipeline_file', 'symlink', 'too_large']);
     expect(await pipeline(fresh)).toMatchObject({ id: fresh, name: 'from git', definition: { steps: ['load'] } });
     expect((await get(`/pipelines/${ids.delta}`)).status).toBe(404);
     expect(await status()).toMatchObject({ local_ahead_count: 0, remote_ahead_count: 0 });
