@@ -17,7 +17,8 @@ const RO_TOKEN = 'tok_ReadOnly_s3cret_9876543210';
 const INSTALLATION_TOKEN = 'ghs_Installation_s3cret_24680';
 const APP_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-describe('git operations: push, pull, status, history, test', () => {
+// Several real git round trips per test: generous timeouts for a loaded CI machine.
+describe('git operations: push, pull, status, history, test', { timeout: 90_000 }, () => {
   let t: TestApp;
   let remotes: GitRemotes;
   let server: HttpGitServer;

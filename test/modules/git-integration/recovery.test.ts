@@ -14,7 +14,7 @@ import { gitTestEnv, waitForOperation } from './helpers.js';
 // (the supervise pass that normally runs every minute is triggered directly),
 // and watch the retried job finish the operation.
 
-describe('crash recovery of git operations', () => {
+describe('crash recovery of git operations', { timeout: 90_000 }, () => {
   let database: TestDatabase;
   let remotes: GitRemotes;
   let t: TestApp;
