@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
+import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
@@ -32,6 +33,7 @@ const envSchema = z.object({
   JOBS: booleanFlag.default(true),
   ...gitIntegrationEnv.shape,
   ...pipelinesEnv.shape,
+  ...featureStatesEnv.shape,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -60,6 +62,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     jobs: { enabled: env.JOBS },
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
+    acaiFeatureStates: toFeatureStatesConfig(env),
   };
 }
 

@@ -8,8 +8,7 @@ import { logAbuseRejection } from './abuse-log.js';
 
 /** PATCH /feature-states: record requirement states of one feature in one implementation. */
 const stateRoutes: FastifyPluginAsyncZod = async (app) => {
-  // TEMP until acai/config.ts lands
-  const settings = (app.config as any).acai?.featureStates ?? { maxBodyBytes: 1_000_000, maxAcids: 500, maxCommentLength: 2000, writesPerMinute: 60 };
+  const settings = app.config.acaiFeatureStates;
   const writesByToken = new FixedWindowLimiter(settings.writesPerMinute);
 
   app.addHook('onError', async (request, reply, error) => logAbuseRejection(request, reply.statusCode, error));

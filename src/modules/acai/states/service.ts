@@ -2,7 +2,6 @@ import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
 import { resolveImplementation } from '../domain/inheritance.js';
-import { isFullAcid } from '../domain/acid.js';
 import { loadCanonicalSpecs } from '../features/resolution.js';
 import type { Status } from './status.js';
 
@@ -97,6 +96,13 @@ export async function writeFeatureStates(prisma: PrismaClient, teamId: string, i
 
 /** Bursts of writers queue for a pooled connection instead of failing after Prisma's 2 s default. */
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
+
+/**
+ * `<feature>.<GROUP>.<N>` or `<feature>.<GROUP>.<N>-<M>` (feature-yaml ACID.2). Local because the shared
+ * ACID parser (domain/acid.ts, written with push) had not landed; switch to its isFullAcid when it does.
+ */
+const FULL_ACID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_]+\.[0-9]+(?:-[0-9]+)?$/;
+const isFullAcid = (acid: string): boolean => FULL_ACID.test(acid);
 
 function preview(acids: string[]): string {
   const shown = acids.slice(0, 5).map((a) => `'${a}'`).join(', ');
