@@ -47,7 +47,7 @@ describe('GET /api/v1/feature-context', () => {
     expect(data.acids[0].requirement).toBe('Pay by card'); // api@main ("main" < "release")
   });
 
-  it('feature-context.RESPONSE.5 feature-context.RESPONSE.6 feature-context.RESPONSE.7 feature-context.RESPONSE.8 feature-context.REQUEST.6 feature-context.REQUEST.6-note lists ACIDs sorted, without deprecated ones by default, with state and ref counts', async () => {
+  it('feature-context.RESPONSE.4 feature-context.RESPONSE.5 feature-context.RESPONSE.6 feature-context.RESPONSE.7 feature-context.RESPONSE.8 feature-context.REQUEST.6 feature-context.REQUEST.6-note lists ACIDs sorted, without deprecated ones by default, with state and ref counts', async () => {
     const { data } = (await ctx(base('prod'))).body;
     expect(data.acids).toEqual([
       {
