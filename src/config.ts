@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
+import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/config.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
@@ -34,6 +35,7 @@ const envSchema = z.object({
   ...gitIntegrationEnv.shape,
   ...pipelinesEnv.shape,
   ...featureStatesEnv.shape,
+  ...workspaceEnv.shape,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -63,6 +65,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
     acaiFeatureStates: toFeatureStatesConfig(env),
+    workspace: toWorkspaceConfig(env),
   };
 }
 
