@@ -182,13 +182,13 @@ describe('PATCH /api/v1/feature-states', () => {
 
   it('feature-states.TX.2 concurrent writes to the same feature and implementation never fail; the last write wins per ACID', async () => {
     // A fresh row (first-write snapshot path) hit by many writers at once.
-    const writers = Array.from({ length: 16 }, (_, i) =>
+    const writers = Array.from({ length: 40 }, (_, i) =>
       patch(body('feat', { [`search.CONC.${i}`]: { status: 'assigned' }, 'search.SHARED.1': { status: 'blocked', comment: `writer ${i}` } }, 'search')),
     );
     const results = await Promise.all(writers);
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
     const stored = await storedStates(t.db.prisma, idOf('api/feat'), 'search');
-    for (let i = 0; i < 16; i++) expect(stored![`search.CONC.${i}`]).toMatchObject({ status: 'assigned' });
+    for (let i = 0; i < 40; i++) expect(stored![`search.CONC.${i}`]).toMatchObject({ status: 'assigned' });
     expect(stored!['search.SHARED.1']!.comment).toMatch(/^writer \d+$/);
 
     // Then sequential: the later write is what stays.

@@ -1,7 +1,6 @@
-import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
-import { resolveImplementation } from '../domain/inheritance.js';
+import { resolveImplementation, type SqlRunner } from '../domain/inheritance.js';
 import { loadCanonicalSpecs } from '../features/resolution.js';
 import type { Status } from './status.js';
 
@@ -42,60 +41,60 @@ export function validateStateWrite(input: StateWrite, caps: StateWriteCaps): voi
 }
 
 /**
- * PATCH /feature-states, in one transaction: resolves the implementation and the feature's
- * canonical spec (404 otherwise), then one upsert. A first write starts from the nearest
- * ancestor's states (feature-states.WRITE.2); later writes merge per ACID key (WRITE.3).
- * Concurrent writers never fail: the conflict branch merges into whatever row won
- * (last write wins per ACID, TX.2).
+ * PATCH /feature-states: resolves the implementation and the feature's canonical spec (404
+ * otherwise), then writes with ONE statement, which is the whole write transaction
+ * (feature-states.TX.1): a first write starts from the nearest ancestor's states (WRITE.2),
+ * later writes merge per ACID key (WRITE.3). Concurrent writers never fail and never wait on
+ * each other across round trips: the conflict branch merges into whatever row won (last write
+ * wins per ACID, TX.2). The reads before it only decide 404s and warnings.
  */
-export async function writeFeatureStates(prisma: PrismaClient, teamId: string, input: StateWrite, now = new Date()) {
-  return prisma.$transaction(async (tx) => {
-    const context = await resolveImplementation(tx, teamId, input.productName, input.implementationName);
-    const spec = (await loadCanonicalSpecs(tx, context, input.featureName)).get(input.featureName);
-    if (!spec) {
-      throw notFound(
-        `Feature '${input.featureName}' has no spec in product '${context.product.name}' for implementation ` +
-          `'${context.implementation.name}' or its ancestors`,
-      );
-    }
+export async function writeFeatureStates(db: SqlRunner, teamId: string, input: StateWrite, now = new Date()) {
+  const context = await resolveImplementation(db, teamId, input.productName, input.implementationName);
+  const spec = (await loadCanonicalSpecs(db, context, input.featureName)).get(input.featureName);
+  if (!spec) {
+    throw notFound(
+      `Feature '${input.featureName}' has no spec in product '${context.product.name}' for implementation ` +
+        `'${context.implementation.name}' or its ancestors`,
+    );
+  }
 
-    const updatedAt = now.toISOString();
-    const incoming: Record<string, { status: Status | null; comment?: string; updated_at: string }> = {};
-    for (const [acid, state] of Object.entries(input.states)) {
-      incoming[acid] = { status: state.status, ...(state.comment === undefined ? {} : { comment: state.comment }), updated_at: updatedAt };
-    }
-    const payload = JSON.stringify(incoming);
-    const ancestors = context.chain.filter((link) => link.depth > 0);
+  const updatedAt = now.toISOString();
+  const incoming: Record<string, { status: Status | null; comment?: string; updated_at: string }> = {};
+  for (const [acid, state] of Object.entries(input.states)) {
+    incoming[acid] = { status: state.status, ...(state.comment === undefined ? {} : { comment: state.comment }), updated_at: updatedAt };
+  }
+  const payload = JSON.stringify(incoming);
+  const ancestors = context.chain.filter((link) => link.depth > 0);
 
-    await tx.$executeRaw`
-      INSERT INTO feature_impl_states AS f (id, implementation_id, feature_name, states, created_at, updated_at)
-      SELECT ${uuidv7()}::uuid, ${context.implementation.id}::uuid, ${input.featureName},
-             COALESCE((
-               SELECT a.states FROM feature_impl_states a
-                 JOIN unnest(${ancestors.map((l) => l.id)}::uuid[], ${ancestors.map((l) => l.depth)}::int[]) AS ch(impl_id, depth)
-                   ON ch.impl_id = a.implementation_id
-                WHERE a.feature_name = ${input.featureName} AND jsonb_typeof(a.states) = 'object'
-                ORDER BY ch.depth LIMIT 1
-             ), '{}'::jsonb) || ${payload}::jsonb,
-             ${now}, ${now}
-      ON CONFLICT (implementation_id, feature_name) DO UPDATE
-        SET states = (CASE WHEN jsonb_typeof(f.states) = 'object' THEN f.states ELSE '{}'::jsonb END) || ${payload}::jsonb,
-            updated_at = EXCLUDED.updated_at`;
+  // Selecting from implementations (team-scoped) makes a concurrently deleted target write nothing.
+  const written = await db.$executeRaw`
+    INSERT INTO feature_impl_states AS f (id, implementation_id, feature_name, states, created_at, updated_at)
+    SELECT ${uuidv7()}::uuid, i.id, ${input.featureName},
+           COALESCE((
+             SELECT a.states FROM feature_impl_states a
+               JOIN unnest(${ancestors.map((l) => l.id)}::uuid[], ${ancestors.map((l) => l.depth)}::int[]) AS ch(impl_id, depth)
+                 ON ch.impl_id = a.implementation_id
+              WHERE a.feature_name = ${input.featureName} AND jsonb_typeof(a.states) = 'object'
+              ORDER BY ch.depth LIMIT 1
+           ), '{}'::jsonb) || ${payload}::jsonb,
+           ${now}, ${now}
+      FROM implementations i
+     WHERE i.id = ${context.implementation.id}::uuid AND i.team_id = ${teamId}::uuid
+    ON CONFLICT (implementation_id, feature_name) DO UPDATE
+      SET states = (CASE WHEN jsonb_typeof(f.states) = 'object' THEN f.states ELSE '{}'::jsonb END) || ${payload}::jsonb,
+          updated_at = EXCLUDED.updated_at`;
+  if (written === 0) throw notFound(`Implementation '${input.implementationName}' not found in product '${context.product.name}'`);
 
-    const dangling = Object.keys(incoming).filter((acid) => !(acid in spec.requirements));
-    return {
-      product_name: context.product.name,
-      feature_name: input.featureName,
-      implementation_name: context.implementation.name,
-      implementation_id: context.implementation.id,
-      states_written: Object.keys(incoming).length,
-      warnings: dangling.map((acid) => `Persisted dangling state for ${acid}: it is not a requirement of the resolved spec`),
-    };
-  }, TRANSACTION_OPTIONS);
+  const dangling = Object.keys(incoming).filter((acid) => !(acid in spec.requirements));
+  return {
+    product_name: context.product.name,
+    feature_name: input.featureName,
+    implementation_name: context.implementation.name,
+    implementation_id: context.implementation.id,
+    states_written: Object.keys(incoming).length,
+    warnings: dangling.map((acid) => `Persisted dangling state for ${acid}: it is not a requirement of the resolved spec`),
+  };
 }
-
-/** Bursts of writers queue for a pooled connection instead of failing after Prisma's 2 s default. */
-const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 };
 
 /**
  * `<feature>.<GROUP>.<N>` or `<feature>.<GROUP>.<N>-<M>` (feature-yaml ACID.2). Local because the shared
