@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepRoundTripsWhole } from './pglite-round-trips.js';
 
 export interface EmbeddedPostgres {
   /** A postgres:// URL served by this process on 127.0.0.1. */
@@ -67,6 +68,7 @@ export async function startEmbeddedPostgres(options: {
       port: 0,
       maxConnections: options.maxConnections ?? 64,
     });
+    keepRoundTripsWhole(server);
     await server.start();
     const url = `postgresql://postgres:postgres@${server.getServerConn()}/postgres?sslmode=disable`;
     const pglite = db;
