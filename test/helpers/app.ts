@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import supertest from 'supertest';
@@ -60,8 +63,11 @@ export const uniqueName = (base: string) => `${base}-${process.pid}-${++counter}
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
+  // Files the app writes (git working copies, a generated credentials key) stay out of the repository.
+  const dataDir = await mkdtemp(join(tmpdir(), 'spec-sync-app-'));
   const config = loadConfig({
     NODE_ENV: 'test',
+    DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     RATE_LIMITS: 'off',
     DATABASE_URL: database.url,
@@ -100,6 +106,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await jobs?.stop();
       await db.close();
       if (!options.database) await database.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
