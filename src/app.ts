@@ -15,6 +15,7 @@ import healthRoutes from './modules/health/routes.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
+import workspaceModule from './modules/workspace/index.js';
 
 export interface AppDependencies {
   config: Config;
@@ -40,7 +41,7 @@ interface ApiSurface {
 
 const API_SURFACES: ApiSurface[] = [
   { prefix: '/api/v1', dialect: 'acai', modules: [acaiModule] },
-  { prefix: '/v1', dialect: 'workspace', modules: [] },
+  { prefix: '/v1', dialect: 'workspace', modules: [workspaceModule] },
   { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule, pipelinesModule] },
 ];
 

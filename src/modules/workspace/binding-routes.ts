@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authOf } from '../../plugins/auth.js';
+import { bindingListQuery, bindingListResponse, bindingParams, bindingResponse, createBindingBody, updateBindingBody } from './binding-schemas.js';
+import { createBinding, deleteBinding, getBinding, listBindings, toBindingBody, updateBinding } from './bindings.js';
+import { noContent, workspaceErrors } from './schemas.js';
+
+const tags = ['workspace bindings'];
+const read = { scopes: ['workspace:read'] } as const;
+const write = { scopes: ['workspace:write'] } as const;
+
+const bindingRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/workspace-bindings',
+    {
+      config: write,
+      schema: { tags, body: createBindingBody, response: { 201: bindingResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) } },
+    },
+    async (request, reply) => {
+      const binding = await createBinding(app.db.prisma, authOf(request).teamId, request.body);
+      return reply.code(201).send({ binding: toBindingBody(binding) });
+    },
+  );
+
+  app.get(
+    '/workspace-bindings',
+    { config: read, schema: { tags, querystring: bindingListQuery, response: { 200: bindingListResponse, ...workspaceErrors(400, 401, 403, 429) } } },
+    async (request) => {
+      const page = await listBindings(app.db.prisma, authOf(request).teamId, request.query);
+      return { object: 'list' as const, data: page.items.map(toBindingBody), total_count: page.total };
+    },
+  );
+
+  app.get(
+    '/workspace-bindings/:bindingId',
+    { config: read, schema: { tags, params: bindingParams, response: { 200: bindingResponse, ...workspaceErrors(401, 403, 404, 429) } } },
+    async (request) => ({ binding: toBindingBody(await getBinding(app.db.prisma, authOf(request).teamId, request.params.bindingId)) }),
+  );
+
+  app.patch(
+    '/workspace-bindings/:bindingId',
+    {
+      config: write,
+      schema: {
+        tags,
+        params: bindingParams,
+        body: updateBindingBody,
+        response: { 200: bindingResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) },
+      },
+    },
+    async (request) => {
+      const binding = await updateBinding(app.db.prisma, authOf(request).teamId, request.params.bindingId, request.body);
+      return { binding: toBindingBody(binding) };
+    },
+  );
+
+  app.delete(
+    '/workspace-bindings/:bindingId',
+    { config: write, schema: { tags, params: bindingParams, response: { 204: noContent, ...workspaceErrors(401, 403, 404, 429) } } },
+    async (request, reply) => {
+      await deleteBinding(app.db.prisma, authOf(request).teamId, request.params.bindingId);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default bindingRoutes;

@@ -1,0 +1,105 @@
+import type { Prisma, PrismaClient } from '../../db/database.js';
+import { prefixedId } from '../../lib/ids.js';
+import type { Device } from '../../generated/prisma/client.js';
+import { checkId, deviceNotFound, ID_PREFIX, iso, orNotFound } from './records.js';
+
+// Devices: the desktop daemons of a team. A device is online while it keeps sending
+// heartbeats; `offlineAfterMs` without one and it is reported offline, whatever is stored.
+
+export interface DeviceFields {
+  name?: string;
+  platform?: string | null;
+  hostname?: string | null;
+  appVersion?: string | null;
+  daemonVersion?: string | null;
+  capabilities?: Record<string, unknown>;
+  status?: 'online' | 'offline';
+}
+
+interface Scope {
+  teamId: string;
+  userId: string;
+}
+
+/** Going online is a heartbeat: it stamps `lastSeenAt`. */
+function statusChange(status: 'online' | 'offline' | undefined, now = new Date()) {
+  if (status === 'online') return { status, lastSeenAt: now };
+  if (status === 'offline') return { status };
+  return {};
+}
+
+function fieldsData({ status, capabilities, ...rest }: DeviceFields) {
+  return { ...rest, ...(capabilities !== undefined ? { capabilities: capabilities as Prisma.InputJsonObject } : {}), ...statusChange(status) };
+}
+
+export async function createDevice(prisma: PrismaClient, scope: Scope, input: DeviceFields & { name: string }): Promise<Device> {
+  const data = fieldsData({ status: 'online', ...input });
+  return prisma.device.create({
+    data: { ...data, id: prefixedId(ID_PREFIX.device), teamId: scope.teamId, userId: scope.userId, name: input.name },
+  });
+}
+
+export async function getDevice(prisma: PrismaClient, teamId: string, id: string): Promise<Device> {
+  checkId(ID_PREFIX.device, id, deviceNotFound);
+  const device = await prisma.device.findFirst({ where: { id, teamId } });
+  if (!device) throw deviceNotFound();
+  return device;
+}
+
+export async function listDevices(
+  prisma: PrismaClient,
+  teamId: string,
+  query: { status?: 'online' | 'offline'; limit: number; offset: number },
+  offlineAfterMs: number,
+): Promise<{ items: Device[]; total: number }> {
+  const cutoff = new Date(Date.now() - offlineAfterMs);
+  // Spelled out rather than NOT(online): NOT over a NULL lastSeenAt would drop never-seen devices.
+  const byStatus: Record<string, Prisma.DeviceWhereInput> = {
+    online: { status: 'online', lastSeenAt: { gte: cutoff } },
+    offline: { OR: [{ status: { not: 'online' } }, { lastSeenAt: null }, { lastSeenAt: { lt: cutoff } }] },
+  };
+  const where: Prisma.DeviceWhereInput = { teamId, ...(query.status ? byStatus[query.status] : {}) };
+  const [items, total] = await Promise.all([
+    prisma.device.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
+    prisma.device.count({ where }),
+  ]);
+  return { items, total };
+}
+
+export async function updateDevice(prisma: PrismaClient, teamId: string, id: string, input: DeviceFields): Promise<Device> {
+  checkId(ID_PREFIX.device, id, deviceNotFound);
+  return orNotFound(prisma.device.update({ where: { id, teamId }, data: fieldsData(input) }), deviceNotFound);
+}
+
+export async function heartbeat(
+  prisma: PrismaClient,
+  teamId: string,
+  id: string,
+  input: Pick<DeviceFields, 'appVersion' | 'daemonVersion' | 'capabilities'> = {},
+): Promise<Device> {
+  return updateDevice(prisma, teamId, id, { ...input, status: 'online' });
+}
+
+/** Deleting a device deletes its workspace bindings and their sessions (foreign keys cascade). */
+export async function deleteDevice(prisma: PrismaClient, teamId: string, id: string): Promise<void> {
+  checkId(ID_PREFIX.device, id, deviceNotFound);
+  const { count } = await prisma.device.deleteMany({ where: { id, teamId } });
+  if (count === 0) throw deviceNotFound();
+}
+
+export function toDeviceBody(device: Device, offlineAfterMs: number, now = Date.now()) {
+  const fresh = device.lastSeenAt !== null && now - device.lastSeenAt.getTime() < offlineAfterMs;
+  return {
+    id: device.id,
+    name: device.name,
+    platform: device.platform,
+    hostname: device.hostname,
+    appVersion: device.appVersion,
+    daemonVersion: device.daemonVersion,
+    status: device.status === 'online' && fresh ? ('online' as const) : ('offline' as const),
+    capabilities: (device.capabilities ?? {}) as Record<string, unknown>,
+    lastSeenAt: device.lastSeenAt ? iso(device.lastSeenAt) : null,
+    createdAt: iso(device.createdAt),
+    updatedAt: iso(device.updatedAt),
+  };
+}
