@@ -32,10 +32,6 @@ export async function waitForOperation(t: TestApp, auth: string, id: string, tim
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.http().get(`/api/git-integration/operations/${id}`).set('authorization', auth);
-    // Embedded mode only: pglite-socket runs every connection in one session, and a poll racing the job
-    // runner's queries now and then fails with "unnamed prepared statement does not exist" (reported to
-    // the lead; it is not ours to fix here). The poll simply asks again; real Postgres never tolerates it.
-    if (res.status === 500 && t.database.mode === 'embedded' && t.logs.text().includes('unnamed prepared statement')) continue;
     expect(res.status).toBe(200);
     if (TERMINAL.includes(res.body.data.status)) return res.body.data;
     if (Date.now() > deadline) throw new Error(`operation ${id} still ${res.body.data.status}`);
