@@ -23,7 +23,7 @@ export function deviceRequestSchemas(limits: WorkspaceConfig) {
     heartbeat: z
       .object({ appVersion: fields.appVersion, daemonVersion: fields.daemonVersion, capabilities: fields.capabilities })
       .strict()
-      .optional()
+      .nullish()
       .describe('Optional: versions and capabilities the daemon reports with its heartbeat'),
   };
 }

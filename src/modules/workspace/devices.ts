@@ -75,7 +75,7 @@ export async function heartbeat(
   prisma: PrismaClient,
   teamId: string,
   id: string,
-  input: Pick<DeviceFields, 'appVersion' | 'daemonVersion' | 'capabilities'> = {},
+  input: Pick<DeviceFields, 'appVersion' | 'daemonVersion' | 'capabilities'> | null | undefined,
 ): Promise<Device> {
   return updateDevice(prisma, teamId, id, { ...input, status: 'online' });
 }
