@@ -15,10 +15,14 @@ describe.each([
   let auth: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { DB_POOL_SIZE: '10' } });
+    t = await createTestApp();
     auth = (await teamTokens(t, `ws-race-${key}`)).rw;
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    // No request of the races failed on the server side (nothing logged as an error).
+    expect(t.logs.lines.filter((line) => Number(line.level) >= 50)).toEqual([]);
+    await t?.close();
+  });
 
   const prepare = (bindingId: string, planSignature: string) =>
     t.http().post(`/v1/workspace-bindings/${bindingId}/${segment}`).set('authorization', auth).send({ planSignature, plan: { sig: planSignature } });
