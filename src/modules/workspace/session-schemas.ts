@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WorkspaceConfig } from './config.js';
-import { boundedObject, jsonObject, listOf, pageQuery, text } from './schemas.js';
+import { boundedObject, jsonObject, pageQuery, text } from './schemas.js';
 
 export const SESSION_STATUSES = ['prepared', 'superseded', 'cancelled'] as const;
 
@@ -50,5 +50,3 @@ export const pullSessionBody = pushSessionBody
     resultAppliedAt: z.string().nullable(),
   })
   .describe('WorkspacePullSession');
-
-export const sessionLists = { push: listOf(pushSessionBody), pull: listOf(pullSessionBody) };
