@@ -12,7 +12,8 @@ import { projectRoot } from '../src/lib/paths.js';
 // Building the document only walks route schemas; nothing may touch the database.
 const offlineDatabase = new Proxy({} as Database, {
   get(_target, property) {
-    if (property === 'then') return undefined;
+    // Fastify and promise checks probe these when the object is decorated.
+    if (typeof property === 'symbol' || property === 'then' || property === 'getter' || property === 'setter') return undefined;
     throw new Error(`openapi generation must not use the database (db.${String(property)})`);
   },
 });
