@@ -56,7 +56,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     connectionTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: 72_000,
     trustProxy: false,
-    requestIdHeader: 'x-request-id',
+    // genReqId reads x-request-id itself, so a malformed one is replaced, not trusted.
+    requestIdHeader: false,
     requestIdLogLabel: 'requestId',
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
