@@ -81,9 +81,8 @@ describe('errors in each client dialect', () => {
 
       it('413 for a body over the byte cap', async () => {
         const [method, path] = surface.write;
-        const res = await t
-          .http()
-          [method](path)
+        const agent = t.http();
+        const res = await agent[method](path)
           .set('authorization', `Bearer ${token}`)
           .set('content-type', 'application/json')
           .send(JSON.stringify({ name: 'x', padding: 'y'.repeat(4 * 1024 * 1024) }));
