@@ -38,6 +38,28 @@ export interface TokenSummary {
   createdAt: Date;
 }
 
+type TokenRow = Omit<TokenSummary, 'team' | 'user' | 'prefix' | 'scopes'> & {
+  tokenPrefix: string;
+  scopes: string[];
+  team: { name: string };
+  user: { name: string };
+};
+
+function toSummary(row: TokenRow): TokenSummary {
+  return {
+    id: row.id,
+    team: row.team.name,
+    user: row.user.name,
+    name: row.name,
+    prefix: row.tokenPrefix,
+    scopes: row.scopes as Scope[],
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+    lastUsedAt: row.lastUsedAt,
+    createdAt: row.createdAt,
+  };
+}
+
 /** Creates the team and user when missing, then a token; returns the raw token once. */
 export async function createToken(
   prisma: PrismaClient,
@@ -68,19 +90,7 @@ export async function createToken(
         expiresAt: input.expiresAt ?? null,
       },
     });
-    return {
-      token: raw,
-      id: row.id,
-      team: team.name,
-      user: user.name,
-      name: row.name,
-      prefix: row.tokenPrefix,
-      scopes: row.scopes as Scope[],
-      expiresAt: row.expiresAt,
-      revokedAt: row.revokedAt,
-      lastUsedAt: row.lastUsedAt,
-      createdAt: row.createdAt,
-    };
+    return { token: raw, ...toSummary({ ...row, team, user }) };
   });
 }
 
@@ -90,18 +100,7 @@ export async function listTokens(prisma: PrismaClient, filter: { team?: string }
     include: { team: true, user: true },
     orderBy: { createdAt: 'asc' },
   });
-  return rows.map((row) => ({
-    id: row.id,
-    team: row.team.name,
-    user: row.user.name,
-    name: row.name,
-    prefix: row.tokenPrefix,
-    scopes: row.scopes as Scope[],
-    expiresAt: row.expiresAt,
-    revokedAt: row.revokedAt,
-    lastUsedAt: row.lastUsedAt,
-    createdAt: row.createdAt,
-  }));
+  return rows.map(toSummary);
 }
 
 /** Returns false when no such token exists; revoking twice keeps the first time. */
