@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+
+// The route list is read from the app itself (its router), so a route added
+// tomorrow is covered by the security tests without anyone listing it here.
+
+export interface AppRoute {
+  method: string;
+  /** Fastify path with `:param` segments. */
+  url: string;
+}
+
+/** Routes that are public by design: probes, the OpenAPI document and its UI. */
+export const PUBLIC_ROUTES = [/^\/_health$/, /^\/_ready$/, /^\/openapi\.json$/, /^\/api\/v1\/openapi\.json$/, /^\/docs(\/|$)/];
+
+const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
+
+/** Every method + path the app answers, parsed from `printRoutes` (HEAD twins left out). */
+export function appRoutes(app: FastifyInstance): AppRoute[] {
+  const stack: string[] = [];
+  const routes: AppRoute[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    if (!line.trim()) continue;
+    const match = LINE.exec(line);
+    if (!match) throw new Error(`unparsed printRoutes line: ${line}`);
+    const depth = match[1]!.length / 4;
+    stack.length = depth;
+    stack.push(match[2]!);
+    const url = stack.join('');
+    for (const method of match[3]!.split(',').map((m) => m.trim())) {
+      if (method !== 'HEAD') routes.push({ method, url });
+    }
+  }
+  return routes;
+}
+
+export function protectedRoutes(app: FastifyInstance): AppRoute[] {
+  return appRoutes(app).filter((route) => !PUBLIC_ROUTES.some((pattern) => pattern.test(route.url)));
+}
+
+export const routeName = (route: AppRoute) => `${route.method} ${route.url}`;
+
+/** The error dialect of the surface a path belongs to. */
+export function dialectOf(url: string): 'acai' | 'workspace' | 'platform' {
+  if (url.startsWith('/api/v1/') || url === '/api/v1') return 'acai';
+  if (url.startsWith('/v1/') || url === '/v1') return 'workspace';
+  return 'platform';
+}
+
+/** Asserts-friendly check: does this body look like the surface's error dialect? */
+export function isDialectError(url: string, body: unknown): boolean {
+  const b = body as Record<string, unknown> | null;
+  if (!b || typeof b !== 'object') return false;
+  switch (dialectOf(url)) {
+    case 'acai': {
+      const errors = b.errors as Record<string, unknown> | undefined;
+      return typeof errors?.detail === 'string';
+    }
+    case 'workspace':
+      return typeof b.error === 'string' && typeof b.code === 'string';
+    case 'platform': {
+      const error = b.error as Record<string, unknown> | undefined;
+      return typeof error?.code === 'string' && typeof error?.message === 'string' && Array.isArray(error?.details);
+    }
+  }
+}
