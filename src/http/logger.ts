@@ -14,6 +14,25 @@ export const REDACTED_PATHS = [
   '*.private_key',
   '*.credentials',
   '*.secret',
+  // The same names at the top level and one level deeper, and headers as other
+  // clients spell them (an HTTP client's error carries `config.headers.Authorization`).
+  'token',
+  'password',
+  'privateKey',
+  'private_key',
+  'credentials',
+  'secret',
+  'authorization',
+  '*.authorization',
+  '*.Authorization',
+  '*.*.token',
+  '*.*.privateKey',
+  'headers.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  '*.*.headers.authorization',
+  '*.*.headers.Authorization',
+  'req.headers["proxy-authorization"]',
 ];
 
 export function loggerOptions(config: Config): LoggerOptions {

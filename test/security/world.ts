@@ -40,11 +40,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(): Promise<World> {
+export async function createWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
   const remotes = new GitRemotes();
   remotes.createBare('sec/pipes', { files: { 'README.md': '# pipes\n' } });
   const gitServer = await startHttpGitServer(remotes.root, { [GIT_TOKEN]: 'rw' });
-  const t = await createTestApp({ jobs: true, env: gitTestEnv() });
+  const t = await createTestApp({ jobs: true, env: gitTestEnv(options.env) });
   const tokenA = await t.token({ team: TEAM_A, user: 'ann', scopes: ALL_SCOPES });
   const tokenB = await t.token({ team: TEAM_B, user: 'bob', scopes: ALL_SCOPES });
   const authA = `Bearer ${tokenA}`;
