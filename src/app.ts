@@ -47,6 +47,10 @@ const API_SURFACES: ApiSurface[] = [
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+function surfaceDialect(url: string): Dialect {
+  return API_SURFACES.find((surface) => url === surface.prefix || url.startsWith(`${surface.prefix}/`))?.dialect ?? 'platform';
+}
+
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
@@ -63,6 +67,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false } },
+    // Router errors (bad URL encoding, an over-long path parameter) come before any surface's handler.
+    frameworkErrors: (error, request, reply) => {
+      const dialect = surfaceDialect(request.url);
+      return sendError(dialect, toAppError(error, dialect), request, reply);
+    },
     routerOptions: { maxParamLength: 256 },
   }).withTypeProvider<ZodTypeProvider>();
 

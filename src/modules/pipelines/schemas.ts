@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageMeta } from '../../http/platform-schemas.js';
 import type { PipelinesConfig } from './config.js';
 import { hasControlCharacter } from '../../lib/text.js';
+import { jsonInputIssue } from '../../lib/json-input.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
 
@@ -19,6 +20,9 @@ export function requestSchemas(limits: PipelinesConfig) {
     .record(z.string(), z.unknown())
     .describe('The pipeline definition: any JSON object')
     .superRefine((value, ctx) => {
+      // First: JSON.stringify itself overflows the stack on very deep input.
+      const issue = jsonInputIssue(value);
+      if (issue) return void ctx.addIssue({ code: 'custom', message: issue });
       const json = JSON.stringify(value);
       if (Buffer.byteLength(json) > limits.definitionMaxBytes) {
         ctx.addIssue({ code: 'custom', message: `must be at most ${limits.definitionMaxBytes} bytes of JSON` });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hasControlCharacter } from '../../lib/text.js';
+import { jsonInputIssue } from '../../lib/json-input.js';
 
 // Schemas shared by the workspace routes (`/v1`, workspace error dialect).
 
@@ -27,6 +28,9 @@ export const text = (max: number) =>
 /** A JSON object whose compact serialisation is at most `maxBytes` (Postgres jsonb cannot hold NUL either). */
 export const boundedObject = (maxBytes: number) =>
   z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    // First: JSON.stringify itself overflows the stack on very deep input.
+    const issue = jsonInputIssue(value);
+    if (issue) return void ctx.addIssue({ code: 'custom', message: issue });
     const json = JSON.stringify(value);
     if (Buffer.byteLength(json) > maxBytes) {
       ctx.addIssue({ code: 'custom', message: `must be at most ${maxBytes} bytes of JSON` });

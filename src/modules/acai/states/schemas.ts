@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { errorBody, requiredName } from '../features/schemas.js';
 import { STATUS_VALUES } from './status.js';
+import { jsonInputIssue } from '../../../lib/json-input.js';
 
 const stateObject = z.object({
   status: z
     .enum(STATUS_VALUES, { error: `is required: null or one of ${STATUS_VALUES.join(', ')}` })
     .nullable(),
-  comment: z.string({ error: 'must be a string' }).optional(),
+  // Stored in jsonb, which holds neither NUL nor an unpaired surrogate (a 500 otherwise).
+  comment: z
+    .string({ error: 'must be a string' })
+    .refine((v) => !v.includes('\u0000') && jsonInputIssue(v) === null, { error: 'must not contain NUL characters or unpaired surrogates' })
+    .optional(),
 });
 
 export const featureStatesBody = z.object({

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { seedAcai } from '../modules/acai/fixtures.js';
+import { scenario } from '../modules/acai/scenario.js';
+import { isDialectError } from './routes.js';
+
+// Inputs the fuzzer found answering 500 (or outside the error dialect), kept as fixed cases.
+
+let t: TestApp;
+let auth: string;
+let device: string;
+let pipeline: string;
+
+const raw = (method: 'post' | 'patch' | 'get', url: string, body?: string) => {
+  const req = t.http()[method](url).set('authorization', auth);
+  return body === undefined ? req : req.set('content-type', 'application/json').send(body);
+};
+const deep = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  await seedAcai(t.db.prisma, scenario('fuzz-team'));
+  auth = `Bearer ${await t.token({ team: 'fuzz-team', user: 'fay' })}`;
+  device = (await raw('post', '/v1/devices', '{"name":"fuzz"}')).body.device.id;
+  pipeline = (await raw('post', '/api/pipelines', '{"name":"fuzz","definition":{}}')).body.data.id;
+});
+afterAll(async () => t?.close());
+
+describe('fixed fuzz findings', () => {
+  it('free-form JSON nested thousands of levels deep is a 400, not a stack overflow (workspace, pipelines)', async () => {
+    for (const levels of [100, 3000, 300_000]) {
+      const ws = await raw('patch', `/v1/devices/${device}`, `{"capabilities":{"a":${deep(levels)}}}`);
+      expect(ws.status, ws.text).toBe(400);
+      expect(ws.body.details[0].issue).toMatch(/nest deeper than 64/);
+      const pl = await raw('patch', `/api/pipelines/${pipeline}`, `{"definition":{"a":${deep(levels)}}}`);
+      expect(pl.status, pl.text).toBe(400);
+    }
+    expect((await raw('patch', `/v1/devices/${device}`, `{"capabilities":{"a":${deep(60)}}}`)).status).toBe(200);
+  });
+
+  it('an unpaired surrogate in free-form JSON is a 400, not a jsonb error', async () => {
+    for (const body of ['{"capabilities":{"a":"x\\ud800y"}}', '{"capabilities":{"\\udfff":1}}']) {
+      const res = await raw('patch', `/v1/devices/${device}`, body);
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.details[0].issue).toMatch(/surrogate/);
+    }
+    const pl = await raw('post', '/api/pipelines', '{"name":"s","definition":{"a":["\\ud800"]}}');
+    expect(pl.status, pl.text).toBe(400);
+    // A proper pair (an emoji) is fine.
+    expect((await raw('patch', `/v1/devices/${device}`, '{"capabilities":{"a":"\\ud83d\\ude00"}}')).status).toBe(200);
+  });
+
+  it('a feature-state comment with NUL or an unpaired surrogate is a 422 in the acai dialect', async () => {
+    for (const comment of ['a\\u0000b', 'x\\ud800y']) {
+      const res = await raw(
+        'patch',
+        '/api/v1/feature-states',
+        `{"product_name":"api","implementation_name":"prod","feature_name":"auth","states":{"auth.LOGIN.1":{"status":"completed","comment":"${comment}"}}}`,
+      );
+      expect(res.status, res.text).toBe(422);
+      expect(res.body.errors.detail).toMatch(/comment must not contain NUL characters or unpaired surrogates/);
+    }
+  });
+
+  it('router errors (over-long path parameter, bad URL encoding) answer in the surface dialect', async () => {
+    const long = 'x'.repeat(300);
+    for (const url of [`/api/pipelines/${long}`, `/v1/devices/${long}`, `/api/git-integration/operations/${long}`, '/v1/devices/%E0%A4%A', '/api/pipelines/%ff']) {
+      const res = await raw('get', url);
+      expect(res.status, `${url} ${res.text}`).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(isDialectError(url, res.body), `${url} ${res.text}`).toBe(true);
+    }
+  });
+});
