@@ -8,6 +8,8 @@ import type { JobRunner } from './jobs/runner.js';
 import corePlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import openapiPlugin from './plugins/openapi.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
+import corsPlugin from './plugins/cors.js';
 import { useErrorDialect, sendError, toAppError } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
@@ -84,6 +86,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(corePlugin, { config, db: deps.db, jobs: deps.jobs ?? null });
   await app.register(authPlugin);
   await app.register(openapiPlugin);
+  await app.register(securityHeadersPlugin);
+  await app.register(corsPlugin);
 
   // Outside every API surface (e.g. a typo at the root) the platform dialect applies.
   useErrorDialect(app, 'platform');

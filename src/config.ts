@@ -32,6 +32,12 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JOBS: booleanFlag.default(true),
+  /** Browser origins (e.g. the pipeline UI) allowed to call the API; none by default (no CORS headers). */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'must be a comma list of origins such as https://app.example.com (no path)'),
   ...gitIntegrationEnv.shape,
   ...pipelinesEnv.shape,
   ...featureStatesEnv.shape,
@@ -62,6 +68,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
     jobs: { enabled: env.JOBS },
+    cors: { allowedOrigins: env.CORS_ALLOWED_ORIGINS },
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
     acaiFeatureStates: toFeatureStatesConfig(env),

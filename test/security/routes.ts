@@ -14,7 +14,7 @@ export const PUBLIC_ROUTES = [/^\/_health$/, /^\/_ready$/, /^\/openapi\.json$/, 
 
 const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
 
-/** Every method + path the app answers, parsed from `printRoutes` (HEAD twins left out). */
+/** Every method + path the app answers, parsed from `printRoutes`. */
 export function appRoutes(app: FastifyInstance): AppRoute[] {
   const stack: string[] = [];
   const routes: AppRoute[] = [];
@@ -27,7 +27,8 @@ export function appRoutes(app: FastifyInstance): AppRoute[] {
     stack.push(match[2]!);
     const url = stack.join('');
     for (const method of match[3]!.split(',').map((m) => m.trim())) {
-      if (method !== 'HEAD') routes.push({ method, url });
+      // HEAD mirrors GET; OPTIONS is the CORS preflight, public by design.
+      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url });
     }
   }
   return routes;
