@@ -42,9 +42,16 @@ describe('auth matrix over every registered route', { timeout: 120_000 }, () => 
     expect(names.some((n) => n.includes('_health') || n.includes('/docs'))).toBe(false);
   });
 
-  it('401 in the surface dialect without a token, with a malformed one and with an unknown one', async () => {
+  it('documents every route it serves in the OpenAPI document (no hidden routes)', () => {
+    const paths = (world.t.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths;
+    const documented = new Set(Object.entries(paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)));
+    expect(routes.map(routeName).filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('401 in the surface dialect without a token, with a malformed, unknown or expired one', async () => {
+    const expired = `Bearer ${await world.t.token({ team: TEAM_A, user: 'expired', expiresAt: new Date(Date.now() - 60_000) })}`;
     for (const route of routes) {
-      for (const auth of [undefined, 'Basic abc', 'Bearer at_unknown_0000000000000000']) {
+      for (const auth of [undefined, 'Basic abc', 'Bearer at_unknown_0000000000000000', expired]) {
         const res = await call(route, auth);
         expect(res.status, show(route, res)).toBe(401);
         expect(isDialectError(route.url, res.body), show(route, res)).toBe(true);
