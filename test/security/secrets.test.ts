@@ -13,6 +13,7 @@ import { createWorld, GIT_TOKEN, type World } from './world.js';
 let world: World;
 const responses: string[] = [];
 let privateKey = '';
+const URL_TOKEN = 'ghp_PastedIntoTheUrl000000000000000000';
 
 const send = async (req: supertest.Test) => {
   const res = await req;
@@ -76,6 +77,12 @@ beforeAll(async () => {
       .send({ repository_url: 'ssh://git@127.0.0.1:1/sec/pipes.git', credentials: { type: 'ssh_key', ssh_key_id: key.body.data.id } }),
   );
 
+  // A token pasted into the URL is refused, and the refusal does not echo it.
+  const inUrl = await send(
+    http().post('/api/git-integration').set('authorization', authA).send({ repository_url: world.repositoryUrl.replace('http://', `http://x-access-token:${URL_TOKEN}@`) }),
+  );
+  expect(inUrl.status, inUrl.text).toBe(400);
+
   // Failed authentication with wrong and revoked-looking tokens.
   for (const auth of ['Bearer at_wrong_token_value_123456789', `Bearer ${world.rawTokens[0]}x`, 'Basic dXNlcjpwYXNz']) {
     expect((await send(http().get('/api/pipelines').set('authorization', auth))).status).toBe(401);
@@ -84,7 +91,12 @@ beforeAll(async () => {
 afterAll(async () => world?.close());
 
 function secrets(): Record<string, string> {
-  const found: Record<string, string> = { 'git token': GIT_TOKEN, 'wrong git token': 'ghp_WrongToken000000000000000000000000', 'ssh private key': privateKey };
+  const found: Record<string, string> = {
+    'git token': GIT_TOKEN,
+    'wrong git token': 'ghp_WrongToken000000000000000000000000',
+    'token pasted into a URL': URL_TOKEN,
+    'ssh private key': privateKey,
+  };
   world.rawTokens.forEach((token, i) => (found[`API token ${i}`] = token));
   found['wrong API token'] = 'at_wrong_token_value_123456789';
   found['Basic credentials'] = 'dXNlcjpwYXNz';
@@ -105,8 +117,8 @@ describe('secrets never reach logs or responses', { timeout: 60_000 }, () => {
   });
 
   it('no response body contains the git token or the private key', () => {
-    const { 'git token': gitToken, 'wrong git token': wrong, 'ssh private key': key } = secrets();
-    for (const text of responses) assertNoSecretsIn(text, { 'git token': gitToken!, 'wrong git token': wrong!, 'ssh private key': key! }, 'a response');
+    const { 'git token': gitToken, 'wrong git token': wrong, 'token pasted into a URL': pasted, 'ssh private key': key } = secrets();
+    for (const text of responses) assertNoSecretsIn(text, { 'git token': gitToken!, 'wrong git token': wrong!, 'token pasted into a URL': pasted!, 'ssh private key': key! }, 'a response');
   });
 
   it('the logger redacts credential fields wherever a log call puts them', () => {
