@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { seedAcai } from '../modules/acai/fixtures.js';
 import { scenario } from '../modules/acai/scenario.js';
-import { isDialectError } from './routes.js';
+import { isDialectError, PUBLIC_ROUTES } from './routes.js';
+import { operationsOf } from './fuzz-lib.js';
 
 // Inputs the fuzzer found answering 500 (or outside the error dialect), kept as fixed cases.
 
@@ -60,6 +61,28 @@ describe('fixed fuzz findings', () => {
       expect(res.status, res.text).toBe(422);
       expect(res.body.errors.detail).toMatch(/comment must not contain NUL characters or unpaired surrogates/);
     }
+  });
+
+  it('NUL and other unstorable text in any query or path parameter is a 4xx, never a database error', async () => {
+    const document = t.app.swagger() as Parameters<typeof operationsOf>[0];
+    const failures: string[] = [];
+    for (const op of operationsOf(document, (path) => PUBLIC_ROUTES.some((pattern) => pattern.test(path)))) {
+      for (const bad of ['a%00b', '%00', '%C0%80', '%ED%A0%80']) {
+        const path = op.path.replace(/\{[^}]+\}/g, `x${bad}`);
+        const query = op.query.map((q) => `${q.name}=${bad}`).join('&');
+        const url = query ? `${path}?${query}` : path;
+        const method = op.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+        const res = await t.http()[method](url).set('authorization', auth);
+        if (res.status >= 500 || (res.status >= 400 && !isDialectError(op.path, res.body))) failures.push(`${op.method} ${url} -> ${res.status} ${res.text.slice(0, 120)}`);
+        // Only the parameter under test is bad: the others get a plausible value.
+        for (const q of op.query) {
+          const others = op.query.filter((o) => o !== q && o.required).map((o) => `${o.name}=x`);
+          const single = await t.http()[method](`${op.path.replace(/\{[^}]+\}/g, 'x')}?${[...others, `${q.name}=${bad}`].join('&')}`).set('authorization', auth);
+          if (single.status >= 500) failures.push(`${op.method} ${op.path} ?${q.name}=${bad} -> ${single.status}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
   });
 
   it('router errors (over-long path parameter, bad URL encoding) answer in the surface dialect', async () => {

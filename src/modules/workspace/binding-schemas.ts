@@ -38,10 +38,13 @@ export type BindingFields = z.infer<typeof updateBindingBody>;
 
 export const bindingParams = z.object({ bindingId: z.string().describe('Workspace binding id (`wb_...`)') });
 
+// Filters go to Postgres as text, which cannot hold NUL (a 500 otherwise).
+const filter = (max: number) => z.string().max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+
 export const bindingListQuery = z.object({
-  deviceId: z.string().max(64).optional(),
-  environmentId: z.string().max(200).optional(),
-  projectId: z.string().max(200).optional().describe('`none` lists the bindings without a project'),
+  deviceId: filter(64).optional(),
+  environmentId: filter(200).optional(),
+  projectId: filter(200).optional().describe('`none` lists the bindings without a project'),
   ...pageQuery,
 });
 

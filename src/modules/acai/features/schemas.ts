@@ -4,7 +4,9 @@ import { statusesQuerySchema } from '../states/status.js';
 // Query and response schemas of GET /implementation-features and GET /feature-context.
 // Response schemas are whitelists and follow the reference OpenAPI field names.
 
-export const requiredName = () => z.string({ error: 'is required' }).trim().min(1, { error: 'cannot be blank' }).max(255);
+// Postgres text cannot hold NUL: refused here rather than failing in the query (a 500).
+export const requiredName = () =>
+  z.string({ error: 'is required' }).trim().min(1, { error: 'cannot be blank' }).max(255).refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' });
 
 const queryBoolean = z
   .enum(['true', 'false'], { error: 'must be true or false' })

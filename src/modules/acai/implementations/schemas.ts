@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { errorBody } from '../features/schemas.js';
 
-const optionalName = z.string().trim().min(1, { error: 'cannot be blank' }).max(1024).optional();
+const optionalName = z
+  .string()
+  .trim()
+  .min(1, { error: 'cannot be blank' })
+  .max(1024)
+  .refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' })
+  .optional();
 
 /**
  * Product-scoped (`product_name`) or branch-scoped (`repo_uri` + `branch_name`) lookup;
