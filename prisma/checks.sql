@@ -1,7 +1,6 @@
 -- Hand-written constraints that schema.prisma cannot express. They are appended
 -- to the init migration by `npm run db:migration:regen-init`. The drift check
 -- ignores CHECK constraints, so they never show up as drift.
--- (No semicolons in these comments: the schema engine splits scripts on them.)
 
 -- At most one prepared session per binding: the unique index on
 -- (workspace_binding_id, prepared_slot) only works if the slot is TRUE exactly

@@ -1,9 +1,10 @@
-// Drives Prisma's schema engine, compiled to WebAssembly, for the two things the
-// unavailable native CLI would do for us: the SQL of a new migration, and the
-// drift check between prisma/migrations and schema.prisma. The engine replays the
-// migrations into a throwaway in-memory PGlite, never into a real database.
-// @prisma/schema-engine-wasm is an internal package: its version is pinned to the
-// one matching `prisma` (see @prisma/engines-version) and test/db covers this file.
+// Drives Prisma's schema engine, compiled to WebAssembly, for what the native CLI
+// (whose engine binary cannot be downloaded here) would do for us: the SQL of a
+// new migration and the drift check between prisma/migrations and schema.prisma.
+// The engine replays the migrations into a throwaway in-memory PGlite, never into
+// a real database. @prisma/schema-engine-wasm is an internal package: its version
+// is pinned to the one matching `prisma` (see @prisma/engines-version) and
+// test/db/migrator.test.ts covers this file.
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
-import type { DiffTarget, SchemaEngine as Engine } from '@prisma/schema-engine-wasm';
+import type { DiffTarget, MigrationList, SchemaEngine as Engine } from '@prisma/schema-engine-wasm';
 
 const require = createRequire(import.meta.url);
 let initialised: Promise<void> | undefined;
@@ -45,19 +46,19 @@ async function initWasm(): Promise<void> {
 const CHAR_OID = 18;
 const TEXT_OID = 25;
 
-// The engine reads the catalog of the throwaway PGlite through the Prisma pg
-// adapter; two things about that catalog need translating for it (see below).
-// The engine's catalog queries return PostgreSQL's internal one-byte "char" type,
-// which the adapter cannot map; reporting it as text is what it means.
+// The engine reads the catalog through the Prisma pg adapter; two things about
+// that catalog need translating for it.
 function adaptCatalogResult(result: pg.QueryResult | undefined): void {
   if (!result?.fields) return;
+  // The catalog queries return PostgreSQL's internal one-byte "char" type, which
+  // the adapter cannot map; text is what it means.
   for (const field of result.fields) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
   // The engine's table-constraint query returns CHECK and EXCLUDE constraints
-  // (and, on PostgreSQL 18 such as PGlite, NOT NULL ones) with a "char" type
-  // column this adapter cannot hand over as a character, and the engine panics on
-  // it. Prisma's schema language has no CHECK constraints and a diff never emits
-  // them, so the engine is shown none: our hand-written checks (prisma/checks.sql)
-  // are neither reported as drift nor dropped by a generated migration.
+  // (and, on PostgreSQL 18 such as PGlite, NOT NULL ones too) and the engine
+  // panics on them. Prisma's schema language has no CHECK constraints and a diff
+  // never emits or drops them (the native engine ignores them as well), so the
+  // engine is shown none: our hand-written checks (prisma/checks.sql) are neither
+  // reported as drift nor dropped by a generated migration.
   if (result.fields.some((field) => field.name === 'constraint_type')) result.rows = [];
 }
 
@@ -80,12 +81,71 @@ class CharAsTextClient extends pg.Client {
   }
 }
 
-interface ThrowawayDatabase {
-  url: string;
-  close(): Promise<void>;
+type PgAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+// The adapter's executeScript splits a script on `;` (breaking dollar-quoted
+// bodies and semicolons in comments). Run each migration file as one simple
+// query instead, exactly as src/db/migrator.ts applies it.
+async function connectRunningWholeScripts(factory: PrismaPg, pool: pg.Pool): Promise<PgAdapter> {
+  const adapter = await factory.connect();
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pool.query(script);
+    } catch (error) {
+      (adapter as unknown as { onError(error: unknown): never }).onError(error);
+    }
+  };
+  return adapter;
 }
 
-async function startThrowawayDatabase(): Promise<ThrowawayDatabase> {
+/**
+ * `shadow: 'self'` lets the engine use the same database as its shadow database
+ * (only ever a throwaway PGlite); `'none'` makes any attempt fail. Never the pg
+ * adapter's own connectToShadowDb: with a connection string it would replay
+ * migrations into the main database (see shared toolchain notes).
+ */
+function adapterFactory(pool: pg.Pool, shadow: 'self' | 'none') {
+  const factory = new PrismaPg(pool);
+  return bindMigrationAwareSqlAdapterFactory({
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => connectRunningWholeScripts(factory, pool),
+    connectToShadowDb: () =>
+      shadow === 'self'
+        ? connectRunningWholeScripts(factory, pool)
+        : Promise.reject(new Error('this engine has no shadow database')),
+  } as unknown as Parameters<typeof bindMigrationAwareSqlAdapterFactory>[0]);
+}
+
+/** Runs `work` with an engine connected to `url`; frees the engine and its pool afterwards. */
+export async function withSchemaEngine<T>(
+  url: string,
+  shadow: 'self' | 'none',
+  work: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  initialised ??= initWasm();
+  await initialised;
+  const pool = new pg.Pool({ connectionString: url, Client: CharAsTextClient, max: 4 });
+  let engine: Engine | undefined;
+  try {
+    lastPanic = '';
+    engine = await engineGlue.SchemaEngine.new(
+      { datamodels: undefined },
+      (log: string) => (process.env.DEBUG_SCHEMA_ENGINE ? process.stderr.write(`${log}\n`) : undefined),
+      adapterFactory(pool, shadow),
+    );
+    return await work(engine);
+  } catch (error) {
+    if (lastPanic) throw new Error(`schema engine panicked: ${lastPanic}`, { cause: error });
+    throw error;
+  } finally {
+    engine?.free();
+    await pool.end();
+  }
+}
+
+/** An in-memory PGlite served on 127.0.0.1: a database nothing else can see. */
+export async function startThrowawayDatabase(): Promise<{ url: string; close(): Promise<void> }> {
   const db = await PGlite.create();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
   await server.start();
@@ -98,12 +158,11 @@ async function startThrowawayDatabase(): Promise<ThrowawayDatabase> {
   };
 }
 
-export async function migrationsTarget(migrationsDir: string): Promise<DiffTarget> {
+export async function readMigrationList(migrationsDir: string): Promise<MigrationList> {
   const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
   const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
   const lockfile = await readFile(join(migrationsDir, 'migration_lock.toml'), 'utf8').catch(() => null);
   return {
-    tag: 'migrations',
     baseDir: migrationsDir,
     lockfile: { path: 'migration_lock.toml', content: lockfile },
     shadowDbInitScript: '',
@@ -122,34 +181,24 @@ export async function migrationsTarget(migrationsDir: string): Promise<DiffTarge
   };
 }
 
+export async function migrationsTarget(migrationsDir: string): Promise<DiffTarget> {
+  return { tag: 'migrations', ...(await readMigrationList(migrationsDir)) };
+}
+
 export async function schemaTarget(schemaPath: string): Promise<DiffTarget> {
   return { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }] };
 }
 
 /** SQL that turns `from` into `to` (empty string when they agree). */
 export async function diffSql(from: DiffTarget, to: DiffTarget): Promise<string> {
-  initialised ??= initWasm();
-  await initialised;
   const scratch = await startThrowawayDatabase();
-  const factory = new PrismaPg(new pg.Pool({ connectionString: scratch.url, Client: CharAsTextClient, max: 4 }));
-  // The "shadow database" is the same throwaway PGlite: nothing real is ever touched.
-  const scratchOnly = Object.assign(Object.create(Object.getPrototypeOf(factory)) as PrismaPg, factory, {
-    connectToShadowDb: () => factory.connect(),
-  });
-  let engine: Engine | undefined;
   try {
-    engine = await engineGlue.SchemaEngine.new(
-      { datamodels: undefined },
-      (log: string) => (process.env.DEBUG_SCHEMA_ENGINE ? process.stderr.write(`${log}\n`) : undefined),
-      bindMigrationAwareSqlAdapterFactory(scratchOnly),
-    );
-    const result = await engine.diff({ from, to, script: true, exitCode: true, filters: { externalTables: [], externalEnums: [] } });
-    return result.exitCode === 2 ? (result.stdout ?? '') : '';
-  } catch (error) {
-    if (lastPanic) throw new Error(`schema engine panicked: ${lastPanic}`, { cause: error });
-    throw error;
+    // The "shadow database" is the same throwaway PGlite: nothing real is ever touched.
+    return await withSchemaEngine(scratch.url, 'self', async (engine) => {
+      const result = await engine.diff({ from, to, script: true, exitCode: true, filters: { externalTables: [], externalEnums: [] } });
+      return result.exitCode === 2 ? (result.stdout ?? '') : '';
+    });
   } finally {
-    engine?.free();
     await scratch.close();
   }
 }

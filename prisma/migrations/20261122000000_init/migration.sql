@@ -512,7 +512,6 @@ ALTER TABLE "pipeline_sync_states" ADD CONSTRAINT "pipeline_sync_states_pipeline
 -- Hand-written constraints that schema.prisma cannot express. They are appended
 -- to the init migration by `npm run db:migration:regen-init`. The drift check
 -- ignores CHECK constraints, so they never show up as drift.
--- (No semicolons in these comments: the schema engine splits scripts on them.)
 
 -- At most one prepared session per binding: the unique index on
 -- (workspace_binding_id, prepared_slot) only works if the slot is TRUE exactly
