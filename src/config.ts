@@ -29,6 +29,8 @@ const envSchema = z.object({
   RATE_LIMITS: booleanFlag.default(true),
   RATE_LIMIT_PER_TOKEN_PER_MINUTE: positiveInt.default(1200),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** How long a successful token lookup is reused (0 = never): revocation takes effect within it. */
+  TOKEN_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JOBS: booleanFlag.default(true),
@@ -67,6 +69,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       perTokenPerMinute: env.RATE_LIMIT_PER_TOKEN_PER_MINUTE,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    auth: { tokenCacheTtlMs: env.TOKEN_CACHE_TTL_MS },
     jobs: { enabled: env.JOBS },
     cors: { allowedOrigins: env.CORS_ALLOWED_ORIGINS },
     gitIntegration: toGitIntegrationConfig(env),

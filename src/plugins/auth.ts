@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, rateLimited, unauthorized } from '../lib/errors.js';
 import { FixedWindowLimiter } from '../lib/rate-limiter.js';
-import { verifyToken, type AuthContext } from '../lib/auth/tokens.js';
+import { TokenCache, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
 import type { Scope } from '../lib/auth/scopes.js';
 
 declare module 'fastify' {
@@ -44,6 +44,7 @@ export default fp(
     const { rateLimits } = app.config;
     const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
     const requestsByToken = new FixedWindowLimiter(rateLimits.perTokenPerMinute);
+    const tokenCache = new TokenCache(app.config.auth.tokenCacheTtlMs);
 
     app.decorateRequest('auth', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
@@ -51,7 +52,7 @@ export default fp(
         throw rateLimited(failuresByClient.retryAfter());
       }
       const match = BEARER.exec(request.headers.authorization ?? '');
-      const check = match ? await verifyToken(app.db.prisma, match[1]!) : undefined;
+      const check = match ? await verifyToken(app.db.prisma, match[1]!, new Date(), tokenCache) : undefined;
       if (!check?.ok) {
         const reason = check ? check.reason : 'missing';
         request.log.warn({ reason }, 'authentication failed');

@@ -121,7 +121,8 @@ describe('errors in each client dialect', () => {
 describe('tokens: revoked and expired', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp();
+    // Without the token cache a revocation is seen by the very next request.
+    t = await createTestApp({ env: { TOKEN_CACHE_TTL_MS: '0' } });
   });
   afterAll(async () => t?.close());
 

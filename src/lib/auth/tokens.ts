@@ -127,9 +127,40 @@ export type TokenCheck =
 // minute keeps authentication a single indexed read on the hot path.
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export async function verifyToken(prisma: PrismaClient, raw: string, now = new Date()): Promise<TokenCheck> {
+/**
+ * Successful lookups, kept for a few seconds so an authenticated request costs no
+ * database round trip. The price: a revoked token keeps working until its entry
+ * expires (at most the TTL). Entries never outlive the token's own expiry.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, { auth: AuthContext; until: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(hash: string, now: number): AuthContext | undefined {
+    const entry = this.entries.get(hash);
+    if (!entry) return undefined;
+    if (entry.until > now) return entry.auth;
+    this.entries.delete(hash);
+    return undefined;
+  }
+
+  set(hash: string, auth: AuthContext, now: number, expiresAt: Date | null): void {
+    if (this.ttlMs <= 0) return;
+    // A full cache starts over rather than tracking recency: it only bounds memory.
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(hash, { auth, until: Math.min(now + this.ttlMs, expiresAt?.getTime() ?? Infinity) });
+  }
+}
+
+export async function verifyToken(prisma: PrismaClient, raw: string, now = new Date(), cache?: TokenCache): Promise<TokenCheck> {
+  const tokenHash = hashToken(raw);
+  const cached = cache?.get(tokenHash, now.getTime());
+  if (cached) return { ok: true, auth: cached };
   const row = await prisma.apiToken.findUnique({
-    where: { tokenHash: hashToken(raw) },
+    where: { tokenHash },
     select: { id: true, teamId: true, userId: true, scopes: true, expiresAt: true, revokedAt: true, lastUsedAt: true },
   });
   if (!row) return { ok: false, reason: 'unknown' };
@@ -138,8 +169,7 @@ export async function verifyToken(prisma: PrismaClient, raw: string, now = new D
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await prisma.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
   }
-  return {
-    ok: true,
-    auth: { tokenId: row.id, teamId: row.teamId, userId: row.userId, scopes: new Set(row.scopes) },
-  };
+  const auth = { tokenId: row.id, teamId: row.teamId, userId: row.userId, scopes: new Set(row.scopes) };
+  cache?.set(tokenHash, auth, now.getTime(), row.expiresAt);
+  return { ok: true, auth };
 }

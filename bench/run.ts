@@ -1,0 +1,408 @@
+// npm run bench [-- --quick]
+// Starts the server as a child process on a fresh database, seeds each scenario through
+// the API, drives it with autocannon from another child process (32 connections), and
+// prints one table; every figure goes to bench/results/<timestamp>.json.
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { createToken } from '../src/lib/auth/tokens.js';
+import {
+  counterDelta,
+  freshDatabase,
+  readCounters,
+  root,
+  runLoad,
+  sleep,
+  startServer,
+  watchProcess,
+  type DbCounters,
+  type LoadResult,
+} from './harness.js';
+
+const quick = process.argv.includes('--quick');
+const SECONDS = quick ? 3 : 10;
+const CONNECTIONS = 32;
+const LARGE_RUNS = quick ? 3 : 7;
+const SCALING_REFS = quick ? [10, 100, 1_000] : [10, 100, 1_000, 10_000];
+
+// ---- the result rows
+interface Row {
+  scenario: string;
+  metric: string;
+  value: number | null;
+  unit: string;
+  p50?: number | null;
+  p99?: number | null;
+  target?: string;
+  met?: boolean | null;
+  floor?: { name: string; value: number | null; unit: string };
+  /** value / floor for throughputs, floor / value for latencies: 1.0 = as fast as the floor. */
+  ratio?: number | null;
+  serverCpuPct?: number | null;
+  peakRssMb?: number | null;
+  sqlPerRequest?: { xactPerRequest: number; tuplesWrittenPerRequest: number } | null;
+  note?: string;
+  load?: LoadResult;
+}
+const rows: Row[] = [];
+
+const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
+const database = await freshDatabase(join(scratch, 'embedded'));
+const benchPool = new pg.Pool({ connectionString: database.url, max: 2, application_name: 'bench' });
+const server = await startServer({
+  databaseUrl: database.url,
+  dataDir: join(scratch, 'data'),
+  logFile: join(scratch, 'server.log'),
+  env: {
+    GIT_ALLOWED_PROTOCOLS: 'https,ssh,file',
+    GIT_ALLOW_PRIVATE_HOSTS: 'true',
+    GIT_CREDENTIALS_KEY: randomBytes(32).toString('base64'),
+  },
+});
+const logger = pino({ level: 'warn' }, pino.destination(2));
+const db = await openDatabase(loadConfig({ DATABASE_URL: database.url, DB_POOL_SIZE: '2', DATA_DIR: join(scratch, 'unused') }), { logger, migrate: false });
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is read loosely
+async function call(auth: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${server.base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+async function must(auth: string, method: string, path: string, body?: unknown) {
+  const res = await call(auth, method, path, body);
+  if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
+  return res.json;
+}
+async function newTeam(name: string): Promise<string> {
+  const { token } = await createToken(db.prisma, { team: `${name}-${randomUUID().slice(0, 8)}`, user: 'bench' });
+  return `Bearer ${token}`;
+}
+const sha = () => randomBytes(20).toString('hex');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** autocannon against one route, with the server's CPU, peak RSS and SQL counters around it. */
+async function measureHttp(scenario: string, method: 'GET' | 'POST', path: string, auth: string | null, body?: unknown) {
+  const before = await readCounters(benchPool, database.embedded);
+  const watch = watchProcess(server.pid);
+  const load = await runLoad({
+    url: `${server.base}${path}`,
+    method,
+    headers: { ...(auth ? { authorization: auth } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    connections: CONNECTIONS,
+    durationSeconds: SECONDS,
+  });
+  const proc = watch.stop();
+  const delta = counterDelta(before, await readCounters(benchPool, database.embedded));
+  if (load.non2xx > 0 || load.errors > 0) progress(`${scenario}: ${load.non2xx} non-2xx, ${load.errors} errors ${JSON.stringify(load.statuses)}`);
+  return {
+    load,
+    serverCpuPct: round((proc.cpuSeconds / proc.wallSeconds) * 100, 0),
+    peakRssMb: round(proc.peakRssMb, 0),
+    sqlPerRequest: perRequest(delta, load.requests),
+  };
+}
+function perRequest(delta: DbCounters | null, requests: number) {
+  if (!delta || requests === 0) return null;
+  return { xactPerRequest: round(delta.xactCommit / requests, 2), tuplesWrittenPerRequest: round((delta.tupInserted + delta.tupUpdated + delta.tupDeleted) / requests, 2) };
+}
+
+function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, ceiling: number | null, target?: { rps?: number; p99?: number }): Row {
+  const met = target ? (target.rps === undefined || m.load.rps >= target.rps) && (target.p99 === undefined || m.load.p99 <= target.p99) && m.load.non2xx === 0 : undefined;
+  return {
+    scenario,
+    metric: 'throughput',
+    value: round(m.load.rps, 0),
+    unit: 'req/s',
+    p50: m.load.p50,
+    p99: m.load.p99,
+    ...(target ? { target: [target.rps && `>= ${target.rps} req/s`, target.p99 && `p99 <= ${target.p99} ms`].filter(Boolean).join(', '), met } : {}),
+    floor: { name: 'GET /_health', value: ceiling, unit: 'req/s' },
+    ratio: ceiling ? round(m.load.rps / ceiling, 2) : null,
+    serverCpuPct: m.serverCpuPct,
+    peakRssMb: m.peakRssMb,
+    sqlPerRequest: m.sqlPerRequest,
+    ...(m.load.non2xx > 0 ? { note: `${m.load.non2xx} non-2xx responses` } : {}),
+    load: m.load,
+  };
+}
+
+// ---- acai push payloads
+function pushBody(opts: { branch: string; specs: number; requirements: number; refs: number; repo?: string; commit?: string }) {
+  const features = Array.from({ length: opts.specs }, (_, s) => `feat${s}`);
+  const acids = features.flatMap((f) => Array.from({ length: opts.requirements }, (_, r) => `${f}.MAIN.${r + 1}`));
+  const data: Record<string, { path: string; is_test: boolean }[]> = {};
+  for (let i = 0; i < opts.refs; i++) {
+    const acid = acids[i % acids.length]!;
+    (data[acid] ??= []).push({ path: `src/${acid.split('.')[0]}/file${i}.ts:${(i % 500) + 1}`, is_test: i % 3 === 0 });
+  }
+  return {
+    repo_uri: opts.repo ?? 'github.com/bench/app',
+    branch_name: opts.branch,
+    commit_hash: opts.commit ?? sha(),
+    specs: features.map((feature) => ({
+      feature: { name: feature, product: 'bench' },
+      requirements: Object.fromEntries(
+        Array.from({ length: opts.requirements }, (_, r) => [`${feature}.MAIN.${r + 1}`, { requirement: `The system does thing ${r + 1} of ${feature}` }]),
+      ),
+      meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: '0'.repeat(40) },
+    })),
+    references: { data, override: false },
+  };
+}
+
+/** The large push's rows written by hand: one set-based statement per table, plain pg. */
+async function floorLargePush(teamAuthTeamName: string, branchName: string, body: ReturnType<typeof pushBody>): Promise<number> {
+  const client = await benchPool.connect();
+  try {
+    const started = performance.now();
+    await client.query('BEGIN');
+    const team = await client.query(`SELECT id FROM teams WHERE name = $1`, [teamAuthTeamName]);
+    const teamId = team.rows[0].id as string;
+    const product = await client.query(
+      `INSERT INTO products (id, team_id, name, updated_at) VALUES ($1, $2, 'floor', now())
+       ON CONFLICT (team_id, name) DO UPDATE SET updated_at = products.updated_at RETURNING id`,
+      [randomUUID(), teamId],
+    );
+    const branch = await client.query(
+      `INSERT INTO branches (id, team_id, repo_uri, branch_name, last_seen_commit, updated_at) VALUES ($1, $2, 'github.com/bench/floor', $3, $4, now())
+       ON CONFLICT (team_id, repo_uri, branch_name) DO UPDATE SET last_seen_commit = EXCLUDED.last_seen_commit, updated_at = now() RETURNING id`,
+      [randomUUID(), teamId, branchName, body.commit_hash],
+    );
+    const branchId = branch.rows[0].id as string;
+    const specs = body.specs;
+    await client.query(
+      `INSERT INTO specs (id, product_id, branch_id, path, last_seen_commit, parsed_at, feature_name, requirements, updated_at)
+       SELECT gen_random_uuid(), $1, $2, p, c, now(), f, r, now() FROM unnest($3::text[], $4::text[], $5::text[], $6::jsonb[]) AS u(p, c, f, r)
+       ON CONFLICT (branch_id, product_id, feature_name) DO UPDATE SET requirements = EXCLUDED.requirements, last_seen_commit = EXCLUDED.last_seen_commit, updated_at = now()
+       WHERE specs.requirements IS DISTINCT FROM EXCLUDED.requirements`,
+      [product.rows[0].id, branchId, specs.map((s) => s.meta.path), specs.map((s) => s.meta.last_seen_commit), specs.map((s) => s.feature.name), specs.map((s) => JSON.stringify(s.requirements))],
+    );
+    const byFeature = new Map<string, Record<string, unknown>>();
+    for (const [acid, refs] of Object.entries(body.references.data)) {
+      const feature = acid.split('.')[0]!;
+      (byFeature.get(feature) ?? byFeature.set(feature, {}).get(feature)!)[acid] = refs;
+    }
+    await client.query(
+      `INSERT INTO feature_branch_refs (id, branch_id, feature_name, refs, commit, pushed_at, updated_at)
+       SELECT gen_random_uuid(), $1, f, r, $2, now(), now() FROM unnest($3::text[], $4::jsonb[]) AS u(f, r)
+       ON CONFLICT (branch_id, feature_name) DO UPDATE SET refs = EXCLUDED.refs, commit = EXCLUDED.commit, pushed_at = now(), updated_at = now()
+       WHERE feature_branch_refs.refs IS DISTINCT FROM EXCLUDED.refs`,
+      [branchId, body.commit_hash, [...byFeature.keys()], [...byFeature.values()].map((v) => JSON.stringify(v))],
+    );
+    await client.query('COMMIT');
+    return performance.now() - started;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function timedPush(auth: string, body: unknown): Promise<number> {
+  const started = performance.now();
+  const res = await call(auth, 'POST', '/api/v1/push', body);
+  if (res.status >= 300) throw new Error(`push -> ${res.status} ${JSON.stringify(res.json).slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+// ---- git push: an operation runs in the job runner; poll it to its end
+async function gitPush(auth: string): Promise<{ ms: number; status: string }> {
+  const started = performance.now();
+  const accepted = await must(auth, 'POST', '/api/git-integration/push', { message: `bench ${Date.now()}` });
+  const id = accepted.data.operation_id as string;
+  for (;;) {
+    const op = await must(auth, 'GET', `/api/git-integration/operations/${id}`);
+    if (!['queued', 'running'].includes(op.data.status)) return { ms: performance.now() - started, status: op.data.status };
+    await sleep(20);
+  }
+}
+
+/** The git floor: the same files written, committed and pushed with the git CLI alone. */
+function gitFloor(files: Map<string, string>, changedOnly: string | null): { allMs: number; oneMs: number } {
+  const remote = join(scratch, 'floor.git');
+  const work = join(scratch, 'floor-work');
+  execFileSync('git', ['init', '--bare', '--quiet', '--initial-branch=main', remote]);
+  execFileSync('git', ['init', '--quiet', '--initial-branch=main', work]);
+  const git = (...args: string[]) => execFileSync('git', ['-C', work, '-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { stdio: 'pipe' });
+  git('remote', 'add', 'origin', `file://${remote}`);
+  const t0 = performance.now();
+  mkdirSync(join(work, 'pipelines'));
+  for (const [name, content] of files) writeFileSync(join(work, 'pipelines', name), content);
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'all');
+  git('push', '--quiet', 'origin', 'main');
+  const allMs = performance.now() - t0;
+  const t1 = performance.now();
+  writeFileSync(join(work, 'pipelines', changedOnly ?? files.keys().next().value!), JSON.stringify({ changed: Date.now() }, null, 2));
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'one');
+  git('push', '--quiet', 'origin', 'main');
+  return { allMs, oneMs: performance.now() - t1 };
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+const startedAt = new Date();
+let exitCode = 0;
+try {
+  // 1. The HTTP ceiling.
+  progress('GET /_health');
+  const health = await measureHttp('health', 'GET', '/_health', null);
+  const ceiling = health.load.rps;
+  rows.push({ ...httpRow('GET /_health (HTTP ceiling)', health, ceiling), floor: undefined, ratio: 1 });
+
+  // 2. Small acai push to a tracked branch.
+  const acaiTeamName = `acai-${randomUUID().slice(0, 8)}`;
+  const acaiAuth = `Bearer ${(await createToken(db.prisma, { team: acaiTeamName, user: 'bench' })).token}`;
+  const hasPush = (await call(acaiAuth, 'POST', '/api/v1/push', {})).status !== 404;
+  if (hasPush) {
+    progress('small push');
+    await timedPush(acaiAuth, pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20 }));
+    const small = JSON.stringify(pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20, commit: '__SHA__' }));
+    rows.push(httpRow('acai push, small (1 spec, 10 req, 20 refs)', await measureHttp('small push', 'POST', '/api/v1/push', acaiAuth, small), ceiling, { rps: 1500, p99: 40 }));
+  } else {
+    rows.push({ scenario: 'acai push, small (1 spec, 10 req, 20 refs)', metric: 'throughput', value: null, unit: 'req/s', target: '>= 1500 req/s, p99 <= 40 ms', met: null, note: 'not available: POST /api/v1/push is not served by this build' });
+  }
+
+  // 3. Large push (100 specs x 100 requirements, 10,000 refs), its SQL floor, identical re-push, scaling.
+  progress('large push');
+  const floorMs: number[] = [];
+  for (let i = 0; i < LARGE_RUNS; i++) floorMs.push(await floorLargePush(acaiTeamName, `floor-${i}`, pushBody({ branch: `floor-${i}`, specs: 100, requirements: 100, refs: 10_000 })));
+  const floor = { name: 'set-based SQL via pg (1 statement/table)', value: round(median(floorMs)), unit: 'ms' };
+  if (hasPush) {
+    const pushMs: number[] = [];
+    const bodies = Array.from({ length: LARGE_RUNS }, (_, i) => pushBody({ branch: `large-${i}`, specs: 100, requirements: 100, refs: 10_000 }));
+    const watch = watchProcess(server.pid);
+    for (const body of bodies) pushMs.push(await timedPush(acaiAuth, body));
+    const proc = watch.stop();
+    const p50 = median(pushMs);
+    rows.push({ scenario: 'acai push, large (100x100, 10,000 refs)', metric: 'p50 latency', value: round(p50), unit: 'ms', floor, ratio: round(floor.value / p50, 2), serverCpuPct: round((proc.cpuSeconds / proc.wallSeconds) * 100, 0), peakRssMb: round(proc.peakRssMb, 0) });
+
+    const again = bodies[0]!;
+    const repushMs: number[] = [];
+    const before = await readCounters(benchPool, database.embedded);
+    for (let i = 0; i < LARGE_RUNS; i++) repushMs.push(await timedPush(acaiAuth, again));
+    const delta = counterDelta(before, await readCounters(benchPool, database.embedded));
+    const written = delta ? delta.rowsWritten : null;
+    rows.push({ scenario: 'acai push, large, identical re-push', metric: 'p50 latency', value: round(median(repushMs)), unit: 'ms', target: 'rows written = 0', met: written === null ? null : written === 0, floor, ratio: round(floor.value / median(repushMs), 2), note: `rows written (n_tup_ins+n_tup_upd, public tables) over ${LARGE_RUNS} re-pushes: ${written ?? 'n/a (embedded database)'}` });
+
+    for (const refs of SCALING_REFS) {
+      const ms: number[] = [];
+      for (let i = 0; i < 3; i++) ms.push(await timedPush(acaiAuth, pushBody({ branch: `scale-${refs}-${i}`, specs: Math.max(1, Math.min(100, refs / 100)), requirements: 100, refs })));
+      rows.push({ scenario: `acai push scaling: ${refs} refs`, metric: 'p50 latency', value: round(median(ms)), unit: 'ms' });
+    }
+  } else {
+    rows.push({ scenario: 'acai push, large (100x100, 10,000 refs)', metric: 'p50 latency', value: null, unit: 'ms', floor, note: 'not available: POST /api/v1/push is not served by this build (floor measured)' });
+  }
+
+  // 4. Workspace push-session prepare, reuse path.
+  progress('workspace prepare');
+  const wsAuth = await newTeam('workspace');
+  const device = (await must(wsAuth, 'POST', '/v1/devices', { name: 'bench-device' })).device.id;
+  const binding = (await must(wsAuth, 'POST', '/v1/workspace-bindings', { deviceId: device, environmentId: 'env-bench', localPath: '/work/bench' })).binding.id;
+  const prepare = { planSignature: 'sig_0123abcd', plan: { files: 12 } };
+  await must(wsAuth, 'POST', `/v1/workspace-bindings/${binding}/push-sessions`, prepare);
+  rows.push(httpRow('workspace push-session prepare (reuse)', await measureHttp('prepare', 'POST', `/v1/workspace-bindings/${binding}/push-sessions`, wsAuth, prepare), ceiling, { rps: 3000 }));
+
+  // 5. Git integration status with 1,000 pipelines.
+  progress('seeding 1,000 pipelines');
+  const gitAuth = await newTeam('git');
+  const remote = join(scratch, 'remote.git');
+  execFileSync('git', ['init', '--bare', '--quiet', '--initial-branch=main', remote]);
+  await must(gitAuth, 'POST', '/api/git-integration', { enabled: true, provider: 'github', repository_url: `file://${remote}`, default_branch: 'main' });
+  const pipelineIds: string[] = [];
+  const definitions = new Map<string, string>();
+  await mapLimit(Array.from({ length: 1000 }, (_, i) => i), 16, async (i) => {
+    const definition = { steps: [{ name: `step-${i}`, run: `echo ${i}` }], schedule: '0 * * * *' };
+    const id = (await must(gitAuth, 'POST', '/api/pipelines', { name: `pipeline-${i}`, definition })).data.id as string;
+    pipelineIds.push(id);
+    definitions.set(`${id}.json`, JSON.stringify({ name: `pipeline-${i}`, definition }, null, 2));
+  });
+  progress('git status');
+  rows.push(httpRow('GET /api/git-integration/status (1,000 pipelines)', await measureHttp('status', 'GET', '/api/git-integration/status', gitAuth), ceiling, { rps: 1000 }));
+
+  // 6. Git push of 1,000 pipelines, then of one changed pipeline.
+  progress('git push');
+  const gitFloorMs = gitFloor(definitions, null);
+  const all = await gitPush(gitAuth);
+  rows.push({ scenario: 'git push, 1,000 pipelines (file://)', metric: 'wall time', value: round(all.ms, 0), unit: 'ms', target: '<= 3000 ms', met: all.status === 'succeeded' && all.ms <= 3000, floor: { name: 'git CLI: write, add, commit, push', value: round(gitFloorMs.allMs, 0), unit: 'ms' }, ratio: round(gitFloorMs.allMs / all.ms, 2), note: `operation ${all.status}` });
+  await must(gitAuth, 'PATCH', `/api/pipelines/${pipelineIds[0]}`, { definition: { steps: [{ name: 'changed', run: `echo ${Date.now()}` }] } });
+  const one = await gitPush(gitAuth);
+  rows.push({ scenario: 'git push, 1 changed pipeline', metric: 'wall time', value: round(one.ms, 0), unit: 'ms', target: '<= 500 ms', met: one.status === 'succeeded' && one.ms <= 500, floor: { name: 'git CLI: write, add, commit, push', value: round(gitFloorMs.oneMs, 0), unit: 'ms' }, ratio: round(gitFloorMs.oneMs / one.ms, 2), note: `operation ${one.status}` });
+} catch (error) {
+  exitCode = 1;
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\nserver log: ${server.logFile}\n`);
+}
+
+// ---- report
+const hwm = (() => {
+  try {
+    return watchProcess(server.pid).stop().hwmMb;
+  } catch {
+    return null;
+  }
+})();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  node: process.version,
+  database: database.embedded ? 'embedded (PGlite, hosted by the bench process)' : 'PostgreSQL',
+  quick,
+  connections: CONNECTIONS,
+  secondsPerHttpScenario: SECONDS,
+  sqlCounting: database.embedded
+    ? 'none (embedded database keeps no statistics)'
+    : 'pg_stat_database deltas (pg_stat_statements is not preloaded): transactions committed and tuples written per request, including the job runner\'s background polling',
+};
+const fmt = (x: number | null | undefined, unit = '') => (x === null || x === undefined ? '-' : `${x}${unit}`);
+const table = [
+  '| scenario | result | p50 / p99 ms | target | met | floor | ratio | server CPU | peak RSS MB | xact / tuples per req |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) =>
+    [
+      r.scenario,
+      r.value === null ? (r.note ?? 'n/a') : `${r.value} ${r.unit}`,
+      r.p50 !== undefined ? `${fmt(r.p50)} / ${fmt(r.p99)}` : '-',
+      r.target ?? '-',
+      r.met === undefined ? '-' : r.met === null ? 'n/a' : r.met ? 'yes' : 'NO',
+      r.floor ? `${fmt(r.floor.value)} ${r.floor.unit} (${r.floor.name})` : '-',
+      fmt(r.ratio),
+      fmt(r.serverCpuPct, '%'),
+      fmt(r.peakRssMb),
+      r.sqlPerRequest ? `${r.sqlPerRequest.xactPerRequest} / ${r.sqlPerRequest.tuplesWrittenPerRequest}` : '-',
+    ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+  ),
+].join('\n');
+process.stdout.write(`\n${table}\n\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.database}, ${CONNECTIONS} connections, ${SECONDS} s per HTTP scenario; server VmHWM ${fmt(hwm && round(hwm, 0))} MB\n`);
+const notes = rows.filter((r) => r.note && r.value !== null).map((r) => `- ${r.scenario}: ${r.note}`);
+if (notes.length) process.stdout.write(`${notes.join('\n')}\n`);
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const file = join(root, 'bench/results', `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ startedAt, machine, serverVmHwmMb: hwm, rows }, null, 2));
+process.stdout.write(`results: ${file}\n`);
+
+await server.stop();
+await db.close();
+await benchPool.end();
+await database.drop();
+if (exitCode === 0) rmSync(scratch, { recursive: true, force: true });
+process.exit(exitCode);
