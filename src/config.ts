@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
+import { pushEnv, toPushConfig } from './modules/acai/push/config.js';
 import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/config.js';
 
 // Read and validated once at start; everything else receives the parsed object.
@@ -43,6 +44,7 @@ const envSchema = z.object({
   ...gitIntegrationEnv.shape,
   ...pipelinesEnv.shape,
   ...featureStatesEnv.shape,
+  ...pushEnv.shape,
   ...workspaceEnv.shape,
 });
 
@@ -75,6 +77,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
     acaiFeatureStates: toFeatureStatesConfig(env),
+    acaiPush: toPushConfig(env),
     workspace: toWorkspaceConfig(env),
   };
 }

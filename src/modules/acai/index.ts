@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import implementationRoutes from './implementations/routes.js';
 import featureRoutes from './features/routes.js';
 import stateRoutes from './states/routes.js';
+import pushRoutes from './push/routes.js';
 
 /**
  * The acai API (`/api/v1`): the write path used by `acai push` and the read and
@@ -13,6 +14,7 @@ const acaiModule: FastifyPluginAsync = async (app) => {
   await app.register(implementationRoutes);
   await app.register(featureRoutes);
   await app.register(stateRoutes);
+  await app.register(pushRoutes);
 };
 
 export default acaiModule;

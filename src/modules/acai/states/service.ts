@@ -1,5 +1,6 @@
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
+import { isFullAcid } from '../domain/acid.js';
 import { resolveImplementation, type SqlRunner } from '../domain/inheritance.js';
 import { loadCanonicalSpecs } from '../features/resolution.js';
 import type { Status } from './status.js';
@@ -95,13 +96,6 @@ export async function writeFeatureStates(db: SqlRunner, teamId: string, input: S
     warnings: dangling.map((acid) => `Persisted dangling state for ${acid}: it is not a requirement of the resolved spec`),
   };
 }
-
-/**
- * `<feature>.<GROUP>.<N>` or `<feature>.<GROUP>.<N>-<M>` (feature-yaml ACID.2). Local because the shared
- * ACID parser (domain/acid.ts, written with push) had not landed; switch to its isFullAcid when it does.
- */
-const FULL_ACID = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_]+\.[0-9]+(?:-[0-9]+)?$/;
-const isFullAcid = (acid: string): boolean => FULL_ACID.test(acid);
 
 function preview(acids: string[]): string {
   const shown = acids.slice(0, 5).map((a) => `'${a}'`).join(', ');

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { authOf, requireScopes } from '../../../plugins/auth.js';
+import { rateLimited } from '../../../lib/errors.js';
+import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
+import { errorBody, pushBody, pushResponse } from './schemas.js';
+import { checkCaps } from './caps.js';
+import { planPush } from './plan.js';
+import { push } from './service.js';
+import { logPushRejection } from './abuse-log.js';
+
+/** POST /push: the write path of `acai push` (specs, refs, branch and implementation in one transaction). */
+const pushRoutes: FastifyPluginAsyncZod = async (app) => {
+  const settings = app.config.acaiPush;
+  const pushesByToken = new FixedWindowLimiter(settings.requestsPerMinute);
+
+  app.addHook('onError', async (request, reply, error) => logPushRejection(request, reply.statusCode, error));
+
+  app.post(
+    '/push',
+    {
+      bodyLimit: settings.maxBodyBytes,
+      // Which of specs:write / refs:write / impls:write apply depends on the body (push.AUTH.2-4).
+      config: { scopes: [] },
+      // Rate limiting runs before the body is parsed (push.ABUSE.4).
+      onRequest: async (request) => {
+        if (app.config.rateLimits.enabled && pushesByToken.hit(authOf(request).tokenId)) throw rateLimited(pushesByToken.retryAfter());
+      },
+      schema: {
+        tags: ['acai'],
+        summary: 'Push specs and code references of one branch',
+        body: pushBody,
+        response: { 200: pushResponse, 401: errorBody, 403: errorBody, 413: errorBody, 422: errorBody, 429: errorBody },
+      },
+    },
+    async (request) => {
+      const auth = authOf(request);
+      const body = request.body;
+      requireScopes(auth, [...(body.specs?.length ? (['specs:write'] as const) : []), ...(body.references ? (['refs:write'] as const) : [])]);
+      checkCaps(body, settings.caps);
+      const plan = planPush(body);
+      return { data: await push(app.db.prisma, auth.teamId, plan, () => requireScopes(auth, ['impls:write'])) };
+    },
+  );
+};
+
+export default pushRoutes;
