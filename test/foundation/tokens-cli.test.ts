@@ -80,5 +80,5 @@ describe('token CLI', () => {
     expect((await cli('create', '--team', 'a', '--user', 'b', '--expires-in', 'soon')).code).toBe(2);
     expect((await cli('revoke', '00000000-0000-7000-8000-000000000000')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
-  });
+  }, 120_000); // five CLI processes, each starting Node, tsx and a database pool
 });
