@@ -1,0 +1,123 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+
+// The number of SQL statements a push takes is bounded and does not grow with the number of
+// specs, requirements or refs: specs go in one statement, ref buckets in another.
+
+let t: TestApp;
+let token: string;
+const SHA = (c: string) => c.repeat(40);
+let repos = 0;
+const repo = (name: string) => `github.com/acme/${name}-${++repos}`;
+const body = (repoUri: string, branch: string, extra: object) => ({ repo_uri: repoUri, branch_name: branch, commit_hash: SHA('a'), ...extra });
+const pushWith = (app: TestApp, bearer: string, payload: object) => app.http().post('/api/v1/push').set('Authorization', `Bearer ${bearer}`).send(payload);
+let recording: string[] | null = null;
+
+/** Every statement any pooled connection runs while `recording` is set (Prisma runs on this pool). */
+function countStatements(pool: pg.Pool): void {
+  const wrapped = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const first = args[0] as string | { text?: string };
+      recording?.push(typeof first === 'string' ? first : (first.text ?? ''));
+      return query(...args);
+    };
+  });
+}
+
+async function statementsOf(payload: object): Promise<{ status: number; data: Record<string, unknown>; sql: string[] }> {
+  recording = [];
+  try {
+    const res = await pushWith(t, token, payload);
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
+    return { status: res.status, data: res.body.data, sql: recording };
+  } finally {
+    recording = null;
+  }
+}
+
+/** The statements of the push transaction itself, BEGIN to COMMIT (auth lookups are cached and not the push's). */
+const transactionOf = (sql: string[]) => {
+  const begin = sql.findIndex((s) => /^\s*BEGIN/i.test(s));
+  const commit = sql.findIndex((s) => /^\s*COMMIT/i.test(s));
+  expect(begin).toBeGreaterThanOrEqual(0);
+  expect(commit).toBeGreaterThan(begin);
+  return sql.slice(begin, commit + 1);
+};
+
+function bigSpecs(features: number, requirements: number, product: string) {
+  return Array.from({ length: features }, (_, f) => ({
+    feature: { name: `feature-${f}`, product, description: `Feature ${f}`, version: '1.2.3' },
+    requirements: Object.fromEntries(
+      Array.from({ length: requirements }, (_, r) => [`feature-${f}.MAIN.${r + 1}`, { requirement: `Requirement ${r + 1} of feature ${f}`, note: r % 10 === 0 ? 'a note' : undefined }]),
+    ),
+    meta: { path: `features/feature-${f}.feature.yaml`, last_seen_commit: SHA('b'), raw_content: `feature:\n  name: feature-${f}\n` },
+  }));
+}
+
+function bigRefs(features: number, requirements: number) {
+  const data: Record<string, { path: string; is_test: boolean }[]> = {};
+  for (let f = 0; f < features; f++) {
+    for (let r = 0; r < requirements; r++) data[`feature-${f}.MAIN.${r + 1}`] = [{ path: `src/feature-${f}.ts:${r + 1}`, is_test: r % 2 === 0 }];
+  }
+  return { override: false, data };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  token = await t.token({ team: 'team-a' });
+  countStatements(t.db.pool);
+  // Warm the token cache and the connections.
+  await pushWith(t, token, body(repo('warm'), 'main', { references: { data: { 'x.A.1': [{ path: 'a' }] } } }));
+});
+afterAll(async () => t?.close());
+
+describe('push: set-based writes', () => {
+  it('push.INSERT_SPEC.1 push.WRITE_REFS.1 push.TX.1 a push of 100 specs x 100 requirements and 10,000 refs takes as many statements as a push of one spec and one ref', async () => {
+    const tiny = await statementsOf(
+      body(repo('tiny'), 'main', { specs: bigSpecs(1, 1, 'tiny'), references: bigRefs(1, 1) }),
+    );
+    const big = await statementsOf(
+      body(repo('big'), 'main', { specs: bigSpecs(100, 100, 'big'), references: bigRefs(100, 100) }),
+    );
+    expect(tiny.data).toMatchObject({ specs_created: 1, specs_updated: 0 });
+    expect(big.data).toMatchObject({ specs_created: 100, specs_updated: 0 });
+
+    const tinyTx = transactionOf(tiny.sql);
+    const bigTx = transactionOf(big.sql);
+    expect(bigTx.length).toBe(tinyTx.length);
+    expect(big.sql.length).toBe(tiny.sql.length);
+    // lock, branch, context, product, implementation, link, specs, refs, warnings + BEGIN/COMMIT
+    expect(bigTx.length).toBeLessThanOrEqual(11);
+
+    const stored = await t.db.prisma.$queryRaw<{ specs: bigint; reqs: bigint; refs: bigint }[]>`
+      SELECT (SELECT count(*)::int FROM specs WHERE branch_id = ${big.data.branch_id as string}::uuid) AS specs,
+             (SELECT sum((SELECT count(*) FROM jsonb_object_keys(requirements))) FROM specs WHERE branch_id = ${big.data.branch_id as string}::uuid)::int AS reqs,
+             (SELECT sum((SELECT count(*) FROM jsonb_object_keys(refs))) FROM feature_branch_refs WHERE branch_id = ${big.data.branch_id as string}::uuid)::int AS refs`;
+    expect(stored[0]).toEqual({ specs: 100, reqs: 10_000, refs: 10_000 });
+  }, 120_000);
+
+  it('push.IDEMPOTENCY.1 an identical big re-push is as few statements as a tiny one and changes no row', async () => {
+    const bigPayload = body(repo('again'), 'main', { specs: bigSpecs(100, 100, 'again'), references: bigRefs(100, 100) });
+    const tinyPayload = body(repo('again-tiny'), 'main', { specs: bigSpecs(1, 1, 'again-tiny'), references: bigRefs(1, 1) });
+    const first = await statementsOf(bigPayload);
+    await statementsOf(tinyPayload);
+    const xmins = () =>
+      t.db.prisma.$queryRaw<{ x: string }[]>`
+        SELECT string_agg(xmin::text, ',' ORDER BY id) AS x FROM (
+          SELECT id, xmin FROM specs WHERE branch_id = ${first.data.branch_id as string}::uuid
+          UNION ALL SELECT id, xmin FROM feature_branch_refs WHERE branch_id = ${first.data.branch_id as string}::uuid
+          UNION ALL SELECT id, xmin FROM branches WHERE id = ${first.data.branch_id as string}::uuid) rows`;
+    const before = await xmins();
+
+    const big = await statementsOf(bigPayload);
+    const tiny = await statementsOf(tinyPayload);
+    expect(big.data).toMatchObject({ specs_created: 0, specs_updated: 0, branch_id: first.data.branch_id });
+    expect(transactionOf(big.sql).length).toBe(transactionOf(tiny.sql).length);
+    expect(await xmins()).toEqual(before);
+  }, 120_000);
+});
