@@ -24,7 +24,8 @@ const UNAVAILABLE_MESSAGES = [
   'DatabaseNotReachable',
   'ConnectionClosed',
 ];
-const RETRYABLE_CONFLICT_CODES = new Set(['40001', '40P01', 'P2034']);
+// P2028: Prisma could not start an interactive transaction within maxWait (the database is busy).
+const RETRYABLE_CONFLICT_CODES = new Set(['40001', '40P01', 'P2034', 'P2028']);
 
 function* causes(error: unknown): Generator<Record<string, unknown>> {
   let current = error;
