@@ -227,3 +227,31 @@ export function counterDelta(before: DbCounters | null, after: DbCounters | null
     rowsWritten: after.rowsWritten - before.rowsWritten,
   };
 }
+
+/**
+ * CPU seconds used so far by the PostgreSQL backends serving this database (same machine
+ * only: read from /proc). Backends that end between two readings are not counted, so the
+ * readings are taken while the server's pool is warm and steady.
+ */
+export async function backendCpu(pool: pg.Pool, embedded: boolean): Promise<Map<number, number> | null> {
+  if (embedded) return null;
+  const { rows } = await pool.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuSeconds(pid));
+    } catch {
+      return null; // another machine, or no permission: say nothing rather than guess
+    }
+  }
+  return cpu;
+}
+
+export function backendCpuDelta(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}

@@ -1,7 +1,8 @@
 // Runs one autocannon load in its own process (so the load generator never shares a
 // CPU event loop with the server or the orchestrator) and prints its result as JSON.
 // Input: one JSON argument (LoadSpec). A body containing __SHA__ gets a fresh
-// 40-hex value per request, so repeated pushes are real (non-identical) pushes.
+// 40-hex value per request, so repeated pushes are real (non-identical) pushes, and
+// __N__ a number below `spread` (one of several branches, say).
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 
@@ -12,10 +13,13 @@ export interface LoadSpec {
   body?: string;
   connections: number;
   durationSeconds: number;
+  spread?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
-const varies = spec.body?.includes('__SHA__') ?? false;
+const varies = /__SHA__|__N__/.test(spec.body ?? '');
+const vary = (body: string) =>
+  body.replaceAll('__SHA__', () => randomBytes(20).toString('hex')).replaceAll('__N__', () => String(Math.floor(Math.random() * (spec.spread ?? 1))));
 
 const result = await autocannon({
   url: spec.url,
@@ -26,7 +30,7 @@ const result = await autocannon({
       method: spec.method,
       headers: spec.headers,
       ...(spec.body === undefined ? {} : { body: spec.body }),
-      ...(varies ? { setupRequest: (req: { body?: string }) => ({ ...req, body: spec.body!.replaceAll('__SHA__', () => randomBytes(20).toString('hex')) }) } : {}),
+      ...(varies ? { setupRequest: (req: { body?: string }) => ({ ...req, body: vary(spec.body!) }) } : {}),
     },
   ],
 });
