@@ -216,7 +216,7 @@ function pickAction(): Action {
 }
 
 const started = Date.now();
-let teams: Team[] = [];
+const teams: Team[] = [];
 let exitCode = 0;
 try {
   // One team after another: setup is not what is being measured.
