@@ -80,7 +80,7 @@ describe('push: semantic caps (422, nothing written)', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['push.ABUSE.2-1 more than 100 specs', () => bigPush(repo(), 101, 1, 0), /101 specs; the maximum per push is 100 \(ACAI_PUSH_MAX_SPECS\)/],
     ['push.ABUSE.2-2 more than 10,000 ref entries', () => {
-      const p = bigPush(repo(), 0, 0, 0) as { references: { data: Record<string, unknown[]> } };
+      const p = bigPush(repo(), 0, 0, 0) as unknown as { references: { data: Record<string, unknown[]> } };
       for (let i = 0; i < 10_001; i++) p.references.data[`f.MAIN.${i}`] = [{ path: 'a' }];
       return p;
     }, /10001 reference entries; the maximum per push is 10000 \(ACAI_PUSH_MAX_REFS\)/],
