@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf, requireScopes } from '../../../plugins/auth.js';
-import { rateLimited } from '../../../lib/errors.js';
+import { AppError, rateLimited } from '../../../lib/errors.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { errorBody, pushBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
@@ -25,11 +25,18 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       onRequest: async (request) => {
         if (app.config.rateLimits.enabled && pushesByToken.hit(authOf(request).tokenId)) throw rateLimited(pushesByToken.retryAfter());
       },
+      // The CLI always sends JSON (push.ENDPOINT.2); anything else would only fail validation with a puzzling detail.
+      preParsing: async (request) => {
+        const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (mediaType !== 'application/json') {
+          throw new AppError(415, 'unsupported_media_type', `Content-Type must be application/json, got '${mediaType.slice(0, 100) || 'none'}'`);
+        }
+      },
       schema: {
         tags: ['acai'],
         summary: 'Push specs and code references of one branch',
         body: pushBody,
-        response: { 200: pushResponse, 401: errorBody, 403: errorBody, 413: errorBody, 422: errorBody, 429: errorBody },
+        response: { 200: pushResponse, 401: errorBody, 403: errorBody, 413: errorBody, 415: errorBody, 422: errorBody, 429: errorBody },
       },
     },
     async (request) => {
