@@ -66,10 +66,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: { databaseUrl: string; dataDir: string; logFile: string; env?: Record<string, string> }): Promise<ServerProcess> {
+export async function startServer(options: { databaseUrl: string; dataDir: string; logFile: string; env?: Record<string, string>; profileDir?: string }): Promise<ServerProcess> {
   const port = await freePort();
   const log = createWriteStream(options.logFile);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
     env: {
       ...process.env,
