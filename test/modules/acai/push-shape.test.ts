@@ -154,3 +154,37 @@ describe('push: refs across pushes', () => {
     expect(await storedRefs(branchId, 'lib')).toEqual({ 'lib.A.1': [{ path: 'a.ts', is_test: false }], 'lib.A.2': [{ path: 'b.ts', is_test: false }] });
   });
 });
+
+describe('push: rejection logs', () => {
+  it('push.ABUSE.5-1 push.ABUSE.5-2 push.ABUSE.5-3 a rejected push logs what it aimed at, the team and token id, never the token', async () => {
+    const r = repo();
+    const readOnly = await t.token({ team: 'team-a', scopes: ['specs:read'] });
+    const denied = await pushWith(t, readOnly, body(r, 'release/1', { specs: [spec({ feature: 'cart', product: 'logged' })] }));
+    expect(denied.status).toBe(403);
+    const line = t.logs.lines.find((l) => l.event === 'abuse_rejection' && l.status === 403 && l.repo_uri === r);
+    expect(line).toMatchObject({
+      endpoint: 'POST /api/v1/push',
+      branch_name: 'release/1',
+      product_name: 'logged',
+      specs_count: 1,
+      team_id: expect.any(String),
+      token_id: expect.any(String),
+      reason: expect.stringContaining('specs:write'),
+    });
+    expect(t.logs.text()).not.toContain(readOnly);
+  });
+
+  it('push.REQUEST.1 a repo_uri carrying a token is refused; neither the response nor the logs repeat the token', async () => {
+    const secret = 'ghp_PastedIntoRepoUri0000000000000000000';
+    for (const uri of [`https://x-access-token:${secret}@github.com/acme/app`, `https://${secret}@github.com/acme/app`, `user:${secret}@github.com/acme/app`]) {
+      const res = await push(body(uri, 'main', { references: { data: { 'x.A.1': [{ path: 'a' }] } } }));
+      expect(res.status).toBe(422);
+      expect(res.body.errors.detail).toMatch(/repo_uri.*credentials/);
+      expect(res.text).not.toContain(secret);
+    }
+    expect(t.logs.text()).not.toContain(secret);
+    expect(await t.db.prisma.branch.count({ where: { repoUri: { contains: secret } } })).toBe(0);
+    const scp = await push(body('git@github.com:acme/app', 'main'));
+    expect(scp.status).toBe(200);
+  });
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorBody } from '../features/schemas.js';
 import { FEATURE_NAME_RE, featureOfAcid } from '../domain/acid.js';
 import { jsonInputIssue } from '../../../lib/json-input.js';
+import { hasCredentials } from './repo-uri.js';
 
 // Request and response schemas of POST /api/v1/push (push.REQUEST, FEAT, FEAT_META, SPEC_REQS, REFS, RESPONSE).
 // Lengths are semantic caps checked in caps.ts (configurable, with a detail naming the cap), not here.
@@ -60,7 +61,9 @@ const refAcid = required()
   .refine((acid) => featureOfAcid(acid) !== null, { error: 'must be an ACID such as my-feature.GROUP.1' });
 
 export const pushBody = z.strictObject({
-  repo_uri: required(),
+  repo_uri: required().refine((uri) => !hasCredentials(uri), {
+    error: 'must not contain credentials; send host/owner/repo (e.g. github.com/my-org/my-repo)',
+  }),
   branch_name: required().pipe(z.string().max(255)),
   commit_hash: required().pipe(z.string().max(255)),
   specs: z.array(spec).nullish(),
