@@ -46,6 +46,7 @@ async function transactionStatements(send: () => Promise<{ status: number }>): P
   const begin = seen.findIndex((q) => /^\s*BEGIN/i.test(q));
   const commit = seen.findIndex((q) => /^\s*COMMIT/i.test(q));
   expect(begin).toBeGreaterThanOrEqual(0);
+  expect(commit).toBeGreaterThan(begin);
   return seen.slice(begin, commit + 1);
 }
 
@@ -54,6 +55,8 @@ describe('push: bounded statements and concurrency', () => {
     const tiny = await transactionStatements(() => push(bigPush(repo(), 1, 1, 1)));
     const big = await transactionStatements(() => push(bigPush(repo(), 100, 100, 100)));
     expect(big.length).toBe(tiny.length);
+    // BEGIN, lock, branch, context, product, implementation, link, specs, refs, warnings, COMMIT.
+    expect(tiny.length).toBeGreaterThanOrEqual(10);
     expect(tiny.length).toBeLessThanOrEqual(12);
     // Re-pushing the big payload onto its (now tracked) branch is bounded as well.
     const r = repo();
