@@ -113,6 +113,18 @@ describe('push: what a spec stores', () => {
     });
   });
 
+  it('push.RESPONSE.4 requirement keys that are not ACIDs of their feature are stored with a warning', async () => {
+    const res = await push(
+      body(repo(), 'main', { specs: [spec({ feature: 'keys', requirements: { 'keys.A.1': 'ok', 'other.A.1': 'foreign', 'keys.A': 'no number' } })] }),
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.warnings).toEqual([
+      "Requirement key 'other.A.1' of feature 'keys' is not an ACID of the form keys.<GROUP>.<N>",
+      "Requirement key 'keys.A' of feature 'keys' is not an ACID of the form keys.<GROUP>.<N>",
+    ]);
+    expect(Object.keys((await storedSpec(res.body.data.branch_id, 'keys')).requirements as object)).toHaveLength(3);
+  });
+
   it('push.SPEC_REQS.1-2 requirement fields of the wrong type are rejected', async () => {
     const res = await push(body(repo(), 'main', { specs: [spec({ feature: 'bad', requirements: { 'bad.A.1': { requirement: 'x', deprecated: 'yes' } } })] }));
     expect(res.status).toBe(422);

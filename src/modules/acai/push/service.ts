@@ -5,7 +5,7 @@ import type { PushPlan } from './plan.js';
 import { resolveImplementation } from './resolve-implementation.js';
 import { writeSpecs } from './write-specs.js';
 import { writeRefs } from './write-refs.js';
-import { capWarnings, commitWarnings, refWarnings } from './warnings.js';
+import { capWarnings, commitWarnings, refWarnings, requirementWarnings } from './warnings.js';
 
 export interface PushResult {
   branch_id: string;
@@ -40,7 +40,7 @@ export async function push(prisma: PrismaClient, teamId: string, plan: PushPlan,
       counts = await writeSpecs(tx, branchId, implementation!.productId, plan.specs, now);
     }
     await writeRefs(tx, branchId, plan.refs, plan.override, plan.commitHash, now);
-    const warnings = [...commitWarnings(plan), ...(await refWarnings(tx, branchId, plan))];
+    const warnings = [...commitWarnings(plan), ...requirementWarnings(plan), ...(await refWarnings(tx, branchId, plan))];
 
     return {
       branch_id: branchId,

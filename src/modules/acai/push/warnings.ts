@@ -1,4 +1,5 @@
 import type { SqlRunner } from '../domain/inheritance.js';
+import { parseAcid } from '../domain/acid.js';
 import type { PushPlan } from './plan.js';
 
 // Non-fatal findings of a push (push.RESPONSE.4), as sentences; at most MAX_WARNINGS and a count of the rest.
@@ -13,6 +14,22 @@ export function commitWarnings(plan: PushPlan): string[] {
   for (const spec of plan.specs) {
     if (!FULL_SHA.test(spec.last_seen_commit)) {
       warnings.push(`meta.last_seen_commit '${spec.last_seen_commit}' of feature '${spec.feature_name}' is not a full 40-character git SHA`);
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Requirement keys that are not ACIDs of their own feature (`<feature>.<GROUP>.<N>`): they are
+ * stored as sent, but refs and states of that feature will never match them.
+ */
+export function requirementWarnings(plan: PushPlan): string[] {
+  const warnings: string[] = [];
+  for (const spec of plan.specs) {
+    for (const key of Object.keys(spec.requirements)) {
+      if (parseAcid(key)?.featureName !== spec.feature_name) {
+        warnings.push(`Requirement key '${key}' of feature '${spec.feature_name}' is not an ACID of the form ${spec.feature_name}.<GROUP>.<N>`);
+      }
     }
   }
   return warnings;
