@@ -61,8 +61,13 @@ interface Row {
 }
 const rows: Row[] = [];
 
+const benchStart = performance.now();
+const loadAtStart = loadavg()[0]!;
+const progress = (line: string) => process.stderr.write(`bench: ${((performance.now() - benchStart) / 1000).toFixed(0).padStart(3)} s  ${line}\n`);
+
 const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
 const database = await freshDatabase(join(scratch, 'embedded'));
+progress('database ready; starting the server');
 const benchPool = new pg.Pool({ connectionString: database.url, max: 2, application_name: 'bench' });
 const server = await startServer({
   databaseUrl: database.url,
@@ -79,9 +84,6 @@ const logger = pino({ level: 'warn' }, pino.destination(2));
 const benchUrl = new URL(database.url);
 benchUrl.searchParams.set('application_name', 'bench'); // readCounters ends only the server's idle connections
 const db = await openDatabase(loadConfig({ DATABASE_URL: benchUrl.toString(), DB_POOL_SIZE: '2', DATA_DIR: join(scratch, 'unused') }), { logger, migrate: false });
-const benchStart = performance.now();
-const loadAtStart = loadavg()[0]!;
-const progress = (line: string) => process.stderr.write(`bench: ${((performance.now() - benchStart) / 1000).toFixed(0).padStart(3)} s  ${line}\n`);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response JSON is read loosely
 async function call(auth: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
@@ -441,6 +443,7 @@ const file = join(root, 'bench/results', `${startedAt.toISOString().replace(/[:.
 writeFileSync(file, JSON.stringify({ startedAt, machine, serverVmHwmMb: hwm, rows }, null, 2));
 process.stdout.write(`results: ${file}\n`);
 
+progress('stopping');
 await server.stop();
 await db.close();
 await benchPool.end();
