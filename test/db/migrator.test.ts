@@ -250,7 +250,7 @@ describe('migration tooling (WebAssembly schema engine, no network)', () => {
     const result = await runScript('migration-check.ts', paths());
     expect(result.stdout).toContain('migrations match schema.prisma');
     expect(result.code).toBe(0);
-  }, 120_000);
+  }, 600_000);
 
   it('reports drift with the missing SQL after a schema change, and a created migration resolves it', async () => {
     const schemaPath = join(workDir, 'schema.prisma');
@@ -274,5 +274,5 @@ describe('migration tooling (WebAssembly schema engine, no network)', () => {
     const again = await runScript('migration-create.ts', ['nothing_new', ...paths()]);
     expect(again.stdout).toContain('no changes');
     expect((await readdir(join(workDir, 'migrations'))).length).toBe(folders.length);
-  }, 180_000);
+  }, 600_000);
 });
