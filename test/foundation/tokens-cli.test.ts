@@ -57,7 +57,8 @@ describe('token CLI', () => {
   });
 
   it('the created token authenticates; after revoke it no longer does', async () => {
-    const t: TestApp = await createTestApp({ database: { ...database, close: async () => undefined } });
+    // TTL 0: the server sees the revocation on the very next request (no cached lookup).
+    const t: TestApp = await createTestApp({ env: { TOKEN_CACHE_TTL_MS: '0' }, database: { ...database, close: async () => undefined } });
     try {
       const before = await t.http().get('/api/v1/implementations?product_name=none').set('authorization', `Bearer ${created.token}`);
       expect(before.status).toBe(403); // valid token, but it lacks impls:read
