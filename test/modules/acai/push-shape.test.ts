@@ -200,3 +200,29 @@ describe('push: rejection logs', () => {
     expect(scp.status).toBe(200);
   });
 });
+
+describe('push: warnings across repositories', () => {
+  it('push.RESPONSE.4 push.REFS.4 refs from a linked repo to a spec kept in another repo of the implementation are not reported as dangling', async () => {
+    const frontend = repo('frontend');
+    const backend = repo('backend');
+    const spa = await push(
+      body(frontend, 'main', {
+        specs: [spec({ feature: 'cart', product: 'multi', requirements: { 'cart.A.1': 'live', 'cart.A.2': { requirement: 'gone', deprecated: true } } })],
+      }),
+    );
+    expect(spa.status, JSON.stringify(spa.body)).toBe(200);
+    const refs = { 'cart.A.1': [{ path: 'api/cart.ex:1' }], 'cart.A.2': [{ path: 'api/cart.ex:9' }], 'cart.A.3': [{ path: 'api/cart.ex:20' }] };
+    const api = await push(body(backend, 'main', { product_name: 'multi', target_impl_name: 'main', references: { data: refs } }));
+    expect(api.status, JSON.stringify(api.body)).toBe(200);
+    expect(api.body.data.implementation_id).toBe(spa.body.data.implementation_id);
+    expect(api.body.data.warnings).toEqual([
+      'Refs to cart.A.2 point at a deprecated requirement',
+      "Refs to cart.A.3 were stored, but no spec on branch 'main' or on the branches of implementation 'main' and its parents defines that requirement",
+    ]);
+
+    // A child implementation's branch sees its parent's specs too.
+    const child = await push(body(backend, 'feature/x', { product_name: 'multi', target_impl_name: 'feature-x', parent_impl_name: 'main', references: { data: { 'cart.A.1': [{ path: 'api/cart.ex:2' }] } } }));
+    expect(child.status, JSON.stringify(child.body)).toBe(200);
+    expect(child.body.data.warnings).toEqual([]);
+  });
+});

@@ -40,7 +40,7 @@ export async function push(prisma: PrismaClient, teamId: string, plan: PushPlan,
       counts = await writeSpecs(tx, branchId, implementation!.productId, plan.specs, now);
     }
     await writeRefs(tx, branchId, plan.refs, plan.override, plan.commitHash, now);
-    const warnings = [...commitWarnings(plan), ...requirementWarnings(plan), ...(await refWarnings(tx, branchId, plan))];
+    const warnings = [...commitWarnings(plan), ...requirementWarnings(plan), ...(await refWarnings(tx, branchId, implementation, plan))];
 
     return {
       branch_id: branchId,
