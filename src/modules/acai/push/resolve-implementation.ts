@@ -1,6 +1,6 @@
 import { unprocessable } from '../../../lib/errors.js';
 import { uuidv7 } from '../../../lib/ids.js';
-import type { SqlRunner } from '../domain/inheritance.js';
+import type { PushSql } from './sql.js';
 import type { PushPlan } from './plan.js';
 
 // Which implementation a push belongs to (push.NEW_IMPLS, LINK_IMPLS, EXISTING_IMPLS, PARENTS,
@@ -37,7 +37,7 @@ export interface ResolveInput {
 }
 
 /** The implementation context of the push, or null for a refs-only push that stays untracked (REFS.7). */
-export async function resolveImplementation(db: SqlRunner, input: ResolveInput): Promise<ImplementationRef | null> {
+export async function resolveImplementation(db: PushSql, input: ResolveInput): Promise<ImplementationRef | null> {
   const { plan } = input;
   const ctx = await loadContext(db, input);
   const target = plan.targetImplName;
@@ -136,7 +136,7 @@ export async function resolveImplementation(db: SqlRunner, input: ResolveInput):
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Product, tracking implementations, target and parent in one statement; names match case-insensitively, an exact spelling first. */
-async function loadContext(db: SqlRunner, { teamId, branchId, plan }: ResolveInput): Promise<ContextRow> {
+async function loadContext(db: PushSql, { teamId, branchId, plan }: ResolveInput): Promise<ContextRow> {
   const product = plan.productName;
   const rows = await db.$queryRaw<ContextRow[]>`
     WITH prod AS (
@@ -166,7 +166,7 @@ async function loadContext(db: SqlRunner, { teamId, branchId, plan }: ResolveInp
 }
 
 /** Products are created on first sight (NEW_IMPLS.3); a concurrent creator's row is picked up. */
-async function getOrCreateProduct(db: SqlRunner, { teamId, now }: ResolveInput, name: string): Promise<Named> {
+async function getOrCreateProduct(db: PushSql, { teamId, now }: ResolveInput, name: string): Promise<Named> {
   const inserted = await db.$queryRaw<Named[]>`
     INSERT INTO products (id, team_id, name, created_at, updated_at)
     VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${name}, ${now}, ${now})
@@ -178,7 +178,7 @@ async function getOrCreateProduct(db: SqlRunner, { teamId, now }: ResolveInput, 
 }
 
 /** Null when the name is taken in the product (names are unique per product, VALIDATION.5). */
-async function createImplementation(db: SqlRunner, { teamId, now }: ResolveInput, productId: string, name: string, parentId: string | null) {
+async function createImplementation(db: PushSql, { teamId, now }: ResolveInput, productId: string, name: string, parentId: string | null) {
   const rows = await db.$queryRaw<Named[]>`
     INSERT INTO implementations (id, product_id, team_id, name, parent_implementation_id, created_at, updated_at)
     SELECT ${uuidv7()}::uuid, ${productId}::uuid, ${teamId}::uuid, ${name}, ${parentId}::uuid, ${now}, ${now}
@@ -188,7 +188,7 @@ async function createImplementation(db: SqlRunner, { teamId, now }: ResolveInput
   return rows[0] ?? null;
 }
 
-async function link(db: SqlRunner, { branchId, plan, now }: ResolveInput, implementationId: string, name: string): Promise<void> {
+async function link(db: PushSql, { branchId, plan, now }: ResolveInput, implementationId: string, name: string): Promise<void> {
   const linked = await db.$executeRaw`
     INSERT INTO tracked_branches (implementation_id, branch_id, repo_uri, created_at, updated_at)
     VALUES (${implementationId}::uuid, ${branchId}::uuid, ${plan.repoUri}, ${now}, ${now})

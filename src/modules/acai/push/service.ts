@@ -1,6 +1,6 @@
-import type { PrismaClient } from '../../../generated/prisma/client.js';
+import type pg from 'pg';
 import { uuidv7 } from '../../../lib/ids.js';
-import type { SqlRunner } from '../domain/inheritance.js';
+import { pushTransaction, type PushSql } from './sql.js';
 import type { PushPlan } from './plan.js';
 import { resolveImplementation } from './resolve-implementation.js';
 import { writeSpecs } from './write-specs.js';
@@ -17,9 +17,6 @@ export interface PushResult {
   warnings: string[];
 }
 
-// Long enough for a push at every cap on a busy machine; PGlite runs one transaction at a time.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
-
 /**
  * POST /push as ONE transaction (push.TX.1): any rejection rolls back the branch, product,
  * implementation, specs and refs alike. The first statement takes a transaction-scoped lock
@@ -27,9 +24,9 @@ const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
  * second sees the branch and implementation the first created (TX.2, last write wins).
  * The number of statements does not depend on the number of specs, requirements or refs.
  */
-export async function push(prisma: PrismaClient, teamId: string, plan: PushPlan, requireImplsWrite: () => void): Promise<PushResult> {
+export async function push(pool: pg.Pool, teamId: string, plan: PushPlan, requireImplsWrite: () => void): Promise<PushResult> {
   const now = new Date();
-  return prisma.$transaction(async (tx) => {
+  return pushTransaction(pool, async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${teamId} ${plan.repoUri} ${plan.branchName}`}, 0))`;
     const branchId = await upsertBranch(tx, teamId, plan, now);
     const implementation = await resolveImplementation(tx, { teamId, branchId, plan, now, requireImplsWrite });
@@ -51,11 +48,11 @@ export async function push(prisma: PrismaClient, teamId: string, plan: PushPlan,
       specs_updated: counts.updated,
       warnings: capWarnings(warnings),
     };
-  }, TX_OPTIONS);
+  });
 }
 
 /** Branch get-or-create by (team, repo_uri, branch_name), recording the pushed commit (REQUEST.3-note); unchanged rows are not rewritten. */
-async function upsertBranch(db: SqlRunner, teamId: string, plan: PushPlan, now: Date): Promise<string> {
+async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, now: Date): Promise<string> {
   const rows = await db.$queryRaw<{ id: string }[]>`
     WITH upserted AS (
       INSERT INTO branches AS b (id, team_id, repo_uri, branch_name, last_seen_commit, created_at, updated_at)

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../domain/inheritance.js';
+import type { PushSql } from './sql.js';
 import { parseAcid } from '../domain/acid.js';
 import type { PushPlan } from './plan.js';
 
@@ -43,7 +43,7 @@ export function requirementWarnings(plan: PushPlan): string[] {
  * dangling (data-model.INHERITANCE.9). The nearest definition decides deprecation. One statement,
  * run after this push wrote its own specs, returning only the referenced requirements.
  */
-export async function refWarnings(db: SqlRunner, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
+export async function refWarnings(db: PushSql, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
   if (plan.refs.size === 0) return [];
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
   const rows = await db.$queryRaw<{ acid: string; deprecated: boolean }[]>`

@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../../lib/ids.js';
-import type { SqlRunner } from '../domain/inheritance.js';
+import type { PushSql } from './sql.js';
 import type { RefBuckets } from './plan.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RefBuckets } from './plan.js';
  * keys replace theirs and the others stay (REFS.5); with override the bucket is replaced
  * (REFS.6). A bucket whose refs and commit would not change is left alone.
  */
-export async function writeRefs(db: SqlRunner, branchId: string, buckets: RefBuckets, override: boolean, commit: string, now: Date): Promise<void> {
+export async function writeRefs(db: PushSql, branchId: string, buckets: RefBuckets, override: boolean, commit: string, now: Date): Promise<void> {
   if (buckets.size === 0) return;
   const payload = JSON.stringify([...buckets].map(([feature_name, refs]) => ({ id: uuidv7(), feature_name, refs })));
   await db.$executeRaw`

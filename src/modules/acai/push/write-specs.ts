@@ -1,5 +1,5 @@
 import { uuidv7 } from '../../../lib/ids.js';
-import type { SqlRunner } from '../domain/inheritance.js';
+import type { PushSql } from './sql.js';
 import type { SpecRow } from './plan.js';
 
 /**
@@ -7,7 +7,7 @@ import type { SpecRow } from './plan.js';
  * feature) inserts, an existing one is overwritten whole (UPDATE_SPEC.3) keeping its id
  * (SPEC_IDENTITY.1), and an unchanged one is not touched at all (IDEMPOTENCY.1).
  */
-export async function writeSpecs(db: SqlRunner, branchId: string, productId: string, specs: SpecRow[], now: Date) {
+export async function writeSpecs(db: PushSql, branchId: string, productId: string, specs: SpecRow[], now: Date) {
   if (specs.length === 0) return { created: 0, updated: 0 };
   const payload = JSON.stringify(specs.map((spec) => ({ id: uuidv7(), ...spec })));
   const rows = await db.$queryRaw<{ inserted: boolean }[]>`
