@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { uuidv7 } from '../../../lib/ids.js';
-import { pushTransaction, type PushSql } from './sql.js';
+import { lockKey, pushTransaction, type PushSql } from './sql.js';
 import type { PushPlan } from './plan.js';
 import { resolveImplementation } from './resolve-implementation.js';
 import { writeSpecs } from './write-specs.js';
@@ -26,8 +26,7 @@ export interface PushResult {
  */
 export async function push(pool: pg.Pool, teamId: string, plan: PushPlan, requireImplsWrite: () => void): Promise<PushResult> {
   const now = new Date();
-  return pushTransaction(pool, async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`${teamId} ${plan.repoUri} ${plan.branchName}`}, 0))`;
+  return pushTransaction(pool, lockKey(teamId, plan.repoUri, plan.branchName), async (tx) => {
     const branchId = await upsertBranch(tx, teamId, plan, now);
     const implementation = await resolveImplementation(tx, { teamId, branchId, plan, now, requireImplsWrite });
 

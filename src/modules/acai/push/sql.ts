@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { unavailable } from '../../../lib/errors.js';
 
@@ -29,12 +30,21 @@ function onConnection(client: pg.PoolClient): PushSql {
 const STATEMENT_TIMEOUT_MS = 60_000;
 const QUERY_CANCELED = '57014';
 
-/** Runs `work` in one transaction on one pooled connection: COMMIT when it returns, ROLLBACK when it throws. */
-export async function pushTransaction<T>(pool: pg.Pool, work: (sql: PushSql) => Promise<T>): Promise<T> {
+/** A transaction-scoped advisory lock key for `parts` (a 64-bit hash, so unrelated keys rarely share a lock). */
+export function lockKey(...parts: string[]): bigint {
+  return createHash('sha256').update(parts.join('\u0000')).digest().readBigInt64BE(0);
+}
+
+/**
+ * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock` from
+ * the start: COMMIT when it returns, ROLLBACK when it throws. BEGIN, the timeout and the lock
+ * are one round trip (the key is a number we computed, so it is safe to write into the text).
+ */
+export async function pushTransaction<T>(pool: pg.Pool, lock: bigint, work: (sql: PushSql) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, lock)})`);
     const result = await work(onConnection(client));
     await client.query('COMMIT');
     return result;
