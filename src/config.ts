@@ -35,6 +35,8 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
   JOBS: booleanFlag.default(true),
+  /** How often each instance looks for expired jobs and for workers whose heartbeat stopped. */
+  JOBS_MONITOR_INTERVAL_SECONDS: positiveInt.max(3600).default(15),
   /** Browser origins (e.g. the pipeline UI) allowed to call the API; none by default (no CORS headers). */
   CORS_ALLOWED_ORIGINS: z
     .string()
@@ -72,7 +74,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
     auth: { tokenCacheTtlMs: env.TOKEN_CACHE_TTL_MS },
-    jobs: { enabled: env.JOBS },
+    jobs: { enabled: env.JOBS, monitorIntervalSeconds: env.JOBS_MONITOR_INTERVAL_SECONDS },
     cors: { allowedOrigins: env.CORS_ALLOWED_ORIGINS },
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),

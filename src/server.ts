@@ -20,7 +20,13 @@ async function main(): Promise<void> {
   const logger = pino(loggerOptions(config));
 
   const db = await openDatabase(config, { logger });
-  const jobs = config.jobs.enabled ? new JobRunner(db.url, logger.child({ component: 'jobs' })) : null;
+  const jobs = config.jobs.enabled
+    ? new JobRunner(db.url, logger.child({ component: 'jobs' }), {
+        monitorIntervalSeconds: config.jobs.monitorIntervalSeconds,
+        // LISTEN needs a session of its own, which the embedded database's single session cannot give.
+        listenNotify: !db.embedded,
+      })
+    : null;
   const app = await buildApp({ config, db, jobs, logger });
 
   // Handlers are defined while the app registers its modules; start pulling work after.

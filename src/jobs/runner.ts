@@ -21,6 +21,12 @@ export interface QueueDefinition<T extends object> {
   retryLimit?: number;
   retryDelaySeconds?: number;
   expireInSeconds?: number;
+  /**
+   * Workers refresh a heartbeat this often (halved); a job whose heartbeat stops
+   * (its process died) is retried at the next monitor pass instead of waiting out
+   * `expireInSeconds`. At least 10.
+   */
+  heartbeatSeconds?: number;
   /** Parallel workers in this process. */
   concurrency?: number;
   pollingIntervalSeconds?: number;
@@ -33,17 +39,38 @@ export interface EnqueueOptions {
   db?: IDatabase;
 }
 
+export interface JobRunnerOptions {
+  /** Connections of the runner's own pool. */
+  max?: number;
+  /** How often expired jobs and missed heartbeats are looked for (pg-boss supervise/monitor passes). */
+  monitorIntervalSeconds?: number;
+  /**
+   * Wake workers of every instance through LISTEN/NOTIFY when a job is created. Needs a
+   * real PostgreSQL (a session-pinned connection); polling remains the fallback.
+   */
+  listenNotify?: boolean;
+}
+
 export class JobRunner {
   private readonly boss: PgBoss;
   private readonly definitions = new Map<string, QueueDefinition<object>>();
+  private readonly workerIds = new Map<string, string>();
   private started = false;
 
   constructor(
     connectionString: string,
     private readonly logger: Logger,
-    options: { max?: number } = {},
+    options: JobRunnerOptions = {},
   ) {
-    this.boss = new PgBoss({ connectionString, max: options.max ?? 4, application_name: 'jobs' });
+    const monitorSeconds = options.monitorIntervalSeconds ?? 60;
+    this.boss = new PgBoss({
+      connectionString,
+      max: options.max ?? 4,
+      application_name: 'jobs',
+      monitorIntervalSeconds: monitorSeconds,
+      superviseIntervalSeconds: monitorSeconds,
+      useListenNotify: options.listenNotify ?? false,
+    });
     this.boss.on('error', (error) => this.logger.warn({ err: error }, 'job runner error'));
   }
 
@@ -55,17 +82,27 @@ export class JobRunner {
   async start(): Promise<void> {
     await this.boss.start();
     for (const definition of this.definitions.values()) {
-      await this.boss.createQueue(definition.name, {
-        policy: definition.policy ?? 'standard',
+      const settings = {
         retryLimit: definition.retryLimit ?? 2,
         retryDelay: definition.retryDelaySeconds ?? 5,
         expireInSeconds: definition.expireInSeconds ?? 15 * 60,
-      });
-      await this.boss.work<object>(
+        heartbeatSeconds: definition.heartbeatSeconds ?? null,
+        notify: true,
+      };
+      if (await this.boss.getQueue(definition.name)) {
+        // An existing queue keeps the settings it was created with unless told: apply today's config.
+        await this.boss.updateQueue(definition.name, settings);
+      } else {
+        const { heartbeatSeconds, ...rest } = settings;
+        await this.boss.createQueue(definition.name, { ...rest, policy: definition.policy ?? 'standard', ...(heartbeatSeconds ? { heartbeatSeconds } : {}) });
+      }
+      const workerId = await this.boss.work<object>(
         definition.name,
         {
           localConcurrency: definition.concurrency ?? 1,
           pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
+          // NOTIFY announces new jobs only; a job a strict-FIFO key was holding back is found by polling.
+          notifyPollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
           batchSize: 1,
         },
         async (jobs) => {
@@ -77,6 +114,7 @@ export class JobRunner {
           }
         },
       );
+      this.workerIds.set(definition.name, workerId);
     }
     this.started = true;
   }
@@ -87,6 +125,16 @@ export class JobRunner {
       startAfter: options.startAfterSeconds,
       db: options.db,
     });
+  }
+
+  /**
+   * Makes this process's worker on `queue` fetch now instead of at its next poll. Call it
+   * after the transaction that enqueued a job has committed (other instances hear of the
+   * job through LISTEN/NOTIFY when it is on, else at their next poll).
+   */
+  wake(queue: string): void {
+    const workerId = this.workerIds.get(queue);
+    if (workerId) this.boss.notifyWorker(workerId);
   }
 
   async stop(): Promise<void> {

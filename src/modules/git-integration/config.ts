@@ -47,6 +47,8 @@ export const gitIntegrationEnv = z.object({
   GIT_MAX_FILE_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   /** Seconds a running operation may hold its job before pg-boss considers the worker dead and retries it. */
   GIT_OPERATION_EXPIRE_SECONDS: z.coerce.number().int().min(30).default(15 * 60),
+  /** A worker proves it is alive this often (halved); a dead one's operation is retried after it plus JOBS_MONITOR_INTERVAL_SECONDS. */
+  GIT_OPERATION_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
   /** Provider REST API bases for self-hosted instances: `github=https://ghe.example/api/v3,gitlab=https://gl.example/api/v4`. */
   GIT_PROVIDER_API_URLS: z.string().default(''),
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
@@ -81,6 +83,7 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
       pushMaxAttempts: env.GIT_PUSH_MAX_ATTEMPTS,
       maxFileBytes: env.GIT_MAX_FILE_BYTES,
       expireSeconds: env.GIT_OPERATION_EXPIRE_SECONDS,
+      heartbeatSeconds: env.GIT_OPERATION_HEARTBEAT_SECONDS,
     },
     providerApiUrls: providerApiUrls(env),
     githubApp:

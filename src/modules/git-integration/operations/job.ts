@@ -11,8 +11,9 @@ import { runPush } from './push-job.js';
 // The queue that runs git operations. Policy `key_strict_fifo` keyed by team:
 // one operation at a time per team, in submission order; teams run in parallel.
 //
-// Crash recovery: a worker that dies leaves its job `active`; pg-boss expires it
-// (GIT_OPERATION_EXPIRE_SECONDS) and retries it, and the handler simply runs the
+// Crash recovery: a worker that dies leaves its job `active`; its heartbeat stops,
+// pg-boss fails the job at its next monitor pass (or at the latest expires it,
+// GIT_OPERATION_EXPIRE_SECONDS) and retries it, and the handler simply runs the
 // operation again (push and pull are idempotent, see their files). The handler
 // never throws: on key_strict_fifo a *failed* job blocks its key, which would
 // stall the team's queue (only a database outage can make it throw, and then a
@@ -35,6 +36,7 @@ export function defineGitOperationsQueue(jobs: JobRunner, deps: GitDeps): void {
     retryLimit: WORK_ATTEMPTS,
     retryDelaySeconds: 1,
     expireInSeconds: deps.config.gitIntegration.operations.expireSeconds,
+    heartbeatSeconds: deps.config.gitIntegration.operations.heartbeatSeconds,
     concurrency: 2,
     handler: (data, context) => handleOperation(deps, data, context.retryCount, context.log),
   });

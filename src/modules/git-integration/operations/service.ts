@@ -35,14 +35,16 @@ export async function submitOperation(
 
   const id = prefixedId('gitop');
   const jobs = deps.jobs;
-  return deps.prisma.$transaction(async (tx) => {
-    const row = await tx.gitOperation.create({
+  const row = await deps.prisma.$transaction(async (tx) => {
+    const created = await tx.gitOperation.create({
       data: { id, teamId, kind, status: 'queued', branch, request: { ...request, branch } },
     });
     const job: GitOperationJob = { operationId: id, teamId };
     await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, db: fromPrisma(tx) });
-    return row as OperationRow;
+    return created as OperationRow;
   });
+  jobs.wake(GIT_OPERATIONS_QUEUE); // committed: no need to wait for the next poll
+  return row;
 }
 
 /** Every named pipeline must belong to the team (deleted ones too: their file is removed). */
