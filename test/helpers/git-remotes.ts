@@ -41,6 +41,11 @@ export class GitRemotes {
     return path;
   }
 
+  /** Deletes the repository, as a remote whose repository was removed. */
+  remove(name: string): void {
+    rmSync(join(this.root, `${name}.git`), { recursive: true, force: true });
+  }
+
   fileUrl(name: string): string {
     return `file://${join(this.root, `${name}.git`)}`;
   }

@@ -1,13 +1,14 @@
 import net from 'node:net';
 
 /**
- * A TCP forwarder between the app and its database, so a test can take the
- * database away (cut) and give it back (restore) without touching the server.
+ * A TCP forwarder between the app and a server it talks to (its database, a git
+ * remote), so a test can take that server away (cut), make it stop answering
+ * (hang) and give it back (restore) without touching either side.
  */
 export class TcpProxy {
   private server = net.createServer((client) => this.accept(client));
   private sockets = new Set<net.Socket>();
-  private open = true;
+  private mode: 'open' | 'closed' | 'hanging' = 'open';
   port = 0;
 
   constructor(
@@ -34,8 +35,16 @@ export class TcpProxy {
   }
 
   private accept(client: net.Socket): void {
-    if (!this.open) {
+    if (this.mode === 'closed') {
       client.destroy();
+      return;
+    }
+    if (this.mode === 'hanging') {
+      // Accepted, read and never answered: what a wedged server or a black-holed route looks like.
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      client.on('error', () => client.destroy());
+      client.resume();
       return;
     }
     const upstream = net.connect(this.targetPort, this.targetHost);
@@ -51,12 +60,18 @@ export class TcpProxy {
 
   /** Drops every connection and refuses new ones. */
   cut(): void {
-    this.open = false;
+    this.mode = 'closed';
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Drops every connection; new ones are accepted and then never answered. */
+  hang(): void {
+    this.cut();
+    this.mode = 'hanging';
+  }
+
   restore(): void {
-    this.open = true;
+    this.mode = 'open';
   }
 
   async close(): Promise<void> {
