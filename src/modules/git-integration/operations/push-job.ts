@@ -66,13 +66,16 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
       const existing = await repo.remoteBranch(request.branch);
       const parent = existing ?? (await repo.remoteBranch(integration.defaultBranch));
       const changes = await diffAgainst(repo, parent, prefix, writes, removes);
+      // Only what differs from the parent is hashed into the object store: an edit of one
+      // pipeline among thousands writes one blob.
+      const changed = new Map([...changes.added, ...changes.modified].map((path) => [path, writes.get(path)!]));
       const commit =
-        !parent && writes.size === 0
+        changed.size === 0 && changes.removed.length === 0
           ? null
           : await repo.buildCommit({
               parent,
-              writes,
-              removes,
+              writes: changed,
+              removes: changes.removed,
               message: request.message,
               author: { name: integration.authorName, email: integration.authorEmail },
             });
@@ -136,7 +139,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
 /** Which files the push changes relative to `parent` (for the operation's result). */
 async function diffAgainst(repo: GitRepository, parent: string | null, prefix: string, writes: Map<string, string>, removes: string[]) {
   const current = new Map<string, string>();
-  if (parent) for (const entry of await repo.listTree(parent, prefix)) current.set(entry.path, entry.sha);
+  if (parent) for (const entry of await repo.listTree(parent, prefix, { sizes: false })) current.set(entry.path, entry.sha);
   const added: string[] = [];
   const modified: string[] = [];
   for (const [path, content] of writes) {

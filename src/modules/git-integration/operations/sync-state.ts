@@ -2,7 +2,7 @@ import type { Prisma } from '../../../db/database.js';
 import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
 
 // pipeline_sync_states: one row per pipeline holding the version last exchanged
-// with git (the merge base). Written set-based: one statement per call, whatever
+// with git (the merge base); synced_commit is the commit where it last changed. Written set-based: one statement per call, whatever
 // the number of pipelines.
 
 export interface SyncedPipeline extends PipelineContent {
@@ -29,7 +29,12 @@ export async function upsertSyncStates(tx: Tx, teamId: string, commit: string, r
     ON CONFLICT (pipeline_id) DO UPDATE SET
       path = EXCLUDED.path, synced_definition = EXCLUDED.synced_definition, synced_name = EXCLUDED.synced_name,
       synced_version = EXCLUDED.synced_version, synced_blob_sha = EXCLUDED.synced_blob_sha,
-      synced_commit = EXCLUDED.synced_commit, synced_at = EXCLUDED.synced_at, updated_at = now()`;
+      synced_commit = EXCLUDED.synced_commit, synced_at = EXCLUDED.synced_at, updated_at = now()
+    -- Rows already synced at this content keep their row (and synced_commit, the commit
+    -- where it last changed): a push of one edit among thousands rewrites one row.
+    WHERE pipeline_sync_states.synced_blob_sha IS DISTINCT FROM EXCLUDED.synced_blob_sha
+       OR pipeline_sync_states.synced_version <> EXCLUDED.synced_version
+       OR pipeline_sync_states.path <> EXCLUDED.path`;
 }
 
 export async function deleteSyncStates(tx: Tx, teamId: string, ids: string[]): Promise<void> {
