@@ -23,8 +23,8 @@ async function main(): Promise<void> {
   const jobs = config.jobs.enabled
     ? new JobRunner(db.url, logger.child({ component: 'jobs' }), {
         monitorIntervalSeconds: config.jobs.monitorIntervalSeconds,
-        // LISTEN needs a session of its own, which the embedded database's single session cannot give.
-        listenNotify: !db.embedded,
+        // LISTEN needs a session of its own, which PGlite's single session cannot give.
+        listenNotify: !db.singleSession,
       })
     : null;
   const app = await buildApp({ config, db, jobs, logger });

@@ -16,6 +16,12 @@ export interface Database {
   pool: pg.Pool;
   url: string;
   embedded: boolean;
+  /**
+   * Every pooled connection is served by one database session: PGlite (ours, or another one
+   * reached by URL). Session state such as named prepared statements or LISTEN cannot be
+   * kept per connection there.
+   */
+  singleSession: boolean;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -52,11 +58,13 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
 
+  let singleSession = embedded !== undefined;
   try {
     if (options.migrate ?? true) {
       const { applied } = await applyMigrations(pool, { migrationsDir, logger });
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
+    if (!singleSession) singleSession = /PGlite/i.test((await pool.query<{ version: string }>('SELECT version()')).rows[0]!.version);
   } catch (error) {
     await pool.end().catch(() => undefined);
     await embedded?.close().catch(() => undefined);
@@ -70,6 +78,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     pool,
     url,
     embedded: embedded !== undefined,
+    singleSession,
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       try {

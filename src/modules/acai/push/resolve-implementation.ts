@@ -138,7 +138,7 @@ const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 /** Product, tracking implementations, target and parent in one statement; names match case-insensitively, an exact spelling first. */
 async function loadContext(db: PushSql, { teamId, branchId, plan }: ResolveInput): Promise<ContextRow> {
   const product = plan.productName;
-  const rows = await db.$queryRaw<ContextRow[]>`
+  const rows = await db.$queryPrepared<ContextRow[]>`
     WITH prod AS (
       SELECT id, name FROM products
        WHERE team_id = ${teamId}::uuid AND lower(name) = lower(${product}::text)
@@ -167,19 +167,19 @@ async function loadContext(db: PushSql, { teamId, branchId, plan }: ResolveInput
 
 /** Products are created on first sight (NEW_IMPLS.3); a concurrent creator's row is picked up. */
 async function getOrCreateProduct(db: PushSql, { teamId, now }: ResolveInput, name: string): Promise<Named> {
-  const inserted = await db.$queryRaw<Named[]>`
+  const inserted = await db.$queryPrepared<Named[]>`
     INSERT INTO products (id, team_id, name, created_at, updated_at)
     VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${name}, ${now}, ${now})
     ON CONFLICT (team_id, name) DO NOTHING
     RETURNING id, name`;
   if (inserted[0]) return inserted[0];
-  const existing = await db.$queryRaw<Named[]>`SELECT id, name FROM products WHERE team_id = ${teamId}::uuid AND name = ${name}`;
+  const existing = await db.$queryPrepared<Named[]>`SELECT id, name FROM products WHERE team_id = ${teamId}::uuid AND name = ${name}`;
   return existing[0]!;
 }
 
 /** Null when the name is taken in the product (names are unique per product, VALIDATION.5). */
 async function createImplementation(db: PushSql, { teamId, now }: ResolveInput, productId: string, name: string, parentId: string | null) {
-  const rows = await db.$queryRaw<Named[]>`
+  const rows = await db.$queryPrepared<Named[]>`
     INSERT INTO implementations (id, product_id, team_id, name, parent_implementation_id, created_at, updated_at)
     SELECT ${uuidv7()}::uuid, ${productId}::uuid, ${teamId}::uuid, ${name}, ${parentId}::uuid, ${now}, ${now}
      WHERE NOT EXISTS (SELECT 1 FROM implementations WHERE product_id = ${productId}::uuid AND lower(name) = lower(${name}))

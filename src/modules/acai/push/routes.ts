@@ -45,7 +45,7 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       requireScopes(auth, [...(body.specs?.length ? (['specs:write'] as const) : []), ...(body.references ? (['refs:write'] as const) : [])]);
       checkCaps(body, settings.caps);
       const plan = planPush(body);
-      return { data: await push(app.db.pool, auth.teamId, plan, () => requireScopes(auth, ['impls:write'])) };
+      return { data: await push(app.db, auth.teamId, plan, () => requireScopes(auth, ['impls:write'])) };
     },
   );
 };

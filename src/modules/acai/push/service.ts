@@ -1,6 +1,5 @@
-import type pg from 'pg';
 import { uuidv7 } from '../../../lib/ids.js';
-import { lockKey, pushTransaction, type PushSql } from './sql.js';
+import { lockKey, pushTransaction, type PushDatabase, type PushSql } from './sql.js';
 import type { PushPlan } from './plan.js';
 import { resolveImplementation } from './resolve-implementation.js';
 import { writeSpecs } from './write-specs.js';
@@ -24,9 +23,9 @@ export interface PushResult {
  * second sees the branch and implementation the first created (TX.2, last write wins).
  * The number of statements does not depend on the number of specs, requirements or refs.
  */
-export async function push(pool: pg.Pool, teamId: string, plan: PushPlan, requireImplsWrite: () => void): Promise<PushResult> {
+export async function push(db: PushDatabase, teamId: string, plan: PushPlan, requireImplsWrite: () => void): Promise<PushResult> {
   const now = new Date();
-  return pushTransaction(pool, lockKey(teamId, plan.repoUri, plan.branchName), async (tx) => {
+  return pushTransaction(db, lockKey(teamId, plan.repoUri, plan.branchName), async (tx) => {
     const branchId = await upsertBranch(tx, teamId, plan, now);
     const implementation = await resolveImplementation(tx, { teamId, branchId, plan, now, requireImplsWrite });
 
@@ -52,7 +51,7 @@ export async function push(pool: pg.Pool, teamId: string, plan: PushPlan, requir
 
 /** Branch get-or-create by (team, repo_uri, branch_name), recording the pushed commit (REQUEST.3-note); unchanged rows are not rewritten. */
 async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, now: Date): Promise<string> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
+  const rows = await db.$queryPrepared<{ id: string }[]>`
     WITH upserted AS (
       INSERT INTO branches AS b (id, team_id, repo_uri, branch_name, last_seen_commit, created_at, updated_at)
       VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${plan.repoUri}, ${plan.branchName}, ${plan.commitHash}, ${now}, ${now})

@@ -11,17 +11,40 @@ import { unavailable } from '../../../lib/errors.js';
 export interface PushSql {
   $queryRaw<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
   $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  /**
+   * `$queryRaw` as a named statement: each connection plans it once and then reuses the plan
+   * (planning was most of the database's time in a small push). Only for lookups and upserts by
+   * key, or over a JSON payload (whose row estimate is fixed anyway), whose best plan does not
+   * depend on the values. Never with `= ANY(array)` over a payload-sized array: a generic plan
+   * cannot hash the array and the statement turns quadratic.
+   */
+  $queryPrepared<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
 }
 
 const textOf = (strings: TemplateStringsArray) => strings.reduce((text, part, i) => `${text}$${i}${part}`);
 
-function onConnection(client: pg.PoolClient): PushSql {
+// A tagged template's strings array is one object per call site, so it keys the statement.
+const statements = new WeakMap<TemplateStringsArray, pg.QueryConfig>();
+function statementOf(strings: TemplateStringsArray): pg.QueryConfig {
+  let statement = statements.get(strings);
+  if (!statement) {
+    statement = { name: `push_${createHash('sha1').update(textOf(strings)).digest('hex').slice(0, 16)}`, text: textOf(strings) };
+    statements.set(strings, statement);
+  }
+  return statement;
+}
+
+function onConnection(client: pg.PoolClient, canPrepare: boolean): PushSql {
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
       return (await client.query(textOf(strings), values)).rows as T;
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       return (await client.query(textOf(strings), values)).rowCount ?? 0;
+    },
+    async $queryPrepared<T>(strings: TemplateStringsArray, ...values: unknown[]) {
+      const statement = canPrepare ? { ...statementOf(strings), values } : { text: textOf(strings), values };
+      return (await client.query(statement)).rows as T;
     },
   };
 }
@@ -35,17 +58,23 @@ export function lockKey(...parts: string[]): bigint {
   return createHash('sha256').update(parts.join('\u0000')).digest().readBigInt64BE(0);
 }
 
+export interface PushDatabase {
+  pool: pg.Pool;
+  /** One session behind every connection (PGlite): a statement named by one connection would collide with another's, so none is named. */
+  singleSession: boolean;
+}
+
 /**
  * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock` from
  * the start: COMMIT when it returns, ROLLBACK when it throws. BEGIN, the timeout and the lock
  * are one round trip (the key is a number we computed, so it is safe to write into the text).
  */
-export async function pushTransaction<T>(pool: pg.Pool, lock: bigint, work: (sql: PushSql) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (sql: PushSql) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
   let broken = false;
   try {
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, lock)})`);
-    const result = await work(onConnection(client));
+    const result = await work(onConnection(client, !db.singleSession));
     await client.query('COMMIT');
     return result;
   } catch (error) {

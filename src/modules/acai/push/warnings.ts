@@ -43,10 +43,15 @@ export function requirementWarnings(plan: PushPlan): string[] {
  * dangling (data-model.INHERITANCE.9). The nearest definition decides deprecation. One statement,
  * run after this push wrote its own specs, returning only the referenced requirements.
  */
+const PREPARED_MAX_ACIDS = 64;
+
 export async function refWarnings(db: PushSql, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
   if (plan.refs.size === 0) return [];
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
-  const rows = await db.$queryRaw<{ acid: string; deprecated: boolean }[]>`
+  // Planning this statement is most of a small push's database time, so small pushes reuse a
+  // plan; a large ACID list needs a fresh plan, which hashes the array (a reused one scans it per row).
+  const query = acids.length <= PREPARED_MAX_ACIDS ? db.$queryPrepared.bind(db) : db.$queryRaw.bind(db);
+  const rows = await query<{ acid: string; deprecated: boolean }[]>`
     WITH RECURSIVE chain AS (
       SELECT id, parent_implementation_id, product_id, 0 AS depth FROM implementations WHERE id = ${implementation?.id ?? null}::uuid
       UNION ALL

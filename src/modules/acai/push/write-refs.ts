@@ -11,7 +11,7 @@ import type { RefBuckets } from './plan.js';
 export async function writeRefs(db: PushSql, branchId: string, buckets: RefBuckets, override: boolean, commit: string, now: Date): Promise<void> {
   if (buckets.size === 0) return;
   const payload = JSON.stringify([...buckets].map(([feature_name, refs]) => ({ id: uuidv7(), feature_name, refs })));
-  await db.$executeRaw`
+  await db.$queryPrepared`
     INSERT INTO feature_branch_refs AS r (id, branch_id, feature_name, refs, commit, pushed_at, created_at, updated_at)
     SELECT x.id, ${branchId}::uuid, x.feature_name, x.refs, ${commit}, ${now}, ${now}, ${now}
       FROM jsonb_to_recordset(${payload}::jsonb) AS x(id uuid, feature_name text, refs jsonb)

@@ -10,7 +10,7 @@ import type { SpecRow } from './plan.js';
 export async function writeSpecs(db: PushSql, branchId: string, productId: string, specs: SpecRow[], now: Date) {
   if (specs.length === 0) return { created: 0, updated: 0 };
   const payload = JSON.stringify(specs.map((spec) => ({ id: uuidv7(), ...spec })));
-  const rows = await db.$queryRaw<{ inserted: boolean }[]>`
+  const rows = await db.$queryPrepared<{ inserted: boolean }[]>`
     INSERT INTO specs AS s (id, product_id, branch_id, path, last_seen_commit, parsed_at, feature_name, feature_description,
                             feature_version, raw_content, requirements, created_at, updated_at)
     SELECT x.id, ${productId}::uuid, ${branchId}::uuid, x.path, x.last_seen_commit, ${now}, x.feature_name, x.description,
