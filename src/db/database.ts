@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { migrationsDir } from '../lib/paths.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { applyMigrations } from './migrator.js';
+import { rawSql, type RawSql } from './raw-sql.js';
 
 export type { PrismaClient };
 export type { Prisma } from '../generated/prisma/client.js';
@@ -22,6 +23,8 @@ export interface Database {
    * kept per connection there.
    */
   singleSession: boolean;
+  /** Raw SQL on the pool, for hot read paths (named statements where the database allows them). */
+  sql: RawSql;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -79,6 +82,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     url,
     embedded: embedded !== undefined,
     singleSession,
+    sql: rawSql(pool, { singleSession }),
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       try {

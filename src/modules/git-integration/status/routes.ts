@@ -11,7 +11,7 @@ const statusRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['git:read'] },
       schema: { tags: ['git-integration'], response: { 200: statusResponse, ...platformErrors(401, 403, 409, 429) } },
     },
-    async (request) => ({ data: await getSyncStatus(app.db.prisma, authOf(request).teamId) }),
+    async (request) => ({ data: await getSyncStatus(app.db.sql, authOf(request).teamId) }),
   );
 };
 

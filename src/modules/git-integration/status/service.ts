@@ -1,7 +1,8 @@
-import type { PrismaClient } from '../../../db/database.js';
+import type { RawSql } from '../../../db/raw-sql.js';
 import { conflict } from '../../../lib/errors.js';
 
-// GET /status must be cheap (it is polled by the UI): one SQL statement, no git.
+// GET /status must be cheap (it is polled by the UI): one SQL statement (planned once per
+// connection), no git.
 // Every edit bumps pipelines.version, so only pipelines whose version moved since
 // their sync have their contents compared (a no-op save is not a change).
 // Operations of a team run one at a time in submission order, so "latest by
@@ -21,8 +22,8 @@ interface StatusRow {
   conflicts: { pipeline_id: string; path: string; app_change: 'added' | 'modified' | 'deleted'; git_change: 'added' | 'modified' | 'deleted'; resolution: string | null }[] | null;
 }
 
-export async function getSyncStatus(prisma: PrismaClient, teamId: string) {
-  const [row] = await prisma.$queryRaw<StatusRow[]>`
+export async function getSyncStatus(sql: RawSql, teamId: string) {
+  const [row] = await sql.$queryPrepared<StatusRow[]>`
     SELECT c.enabled, c.default_branch, c.last_synced_branch, c.last_sync_at, c.last_error,
       (SELECT count(*)::int FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
         WHERE p.team_id = c.team_id
