@@ -77,12 +77,14 @@ describe.skipIf(faultTestsUnavailable)('the server killed with SIGKILL mid-write
     const inFlight = call(server.baseUrl, auth, 'POST', '/api/v1/push', body);
     const killedMidTransaction = await killWhen(async () => (await openTransactions()) > 0, 30_000);
     expect(killedMidTransaction).toBe(true);
-    expect((await inFlight).status).toBe(0); // the connection died with the process
+    // The connection died with the process (or, if COMMIT had just gone out, the answer beat the kill).
+    const answer = (await inFlight).status;
+    expect([0, 200]).toContain(answer);
 
     // PostgreSQL rolls the orphaned transaction back once it notices the client is gone.
     expect(await eventually(async () => (await openTransactions()) === 0, 30_000)).toBe(true);
     const afterKill = await branchCounts('big');
-    expect([{ specs: 0, requirements: 0, buckets: 0 }, complete]).toContainEqual(afterKill);
+    expect(answer === 200 ? [complete] : [{ specs: 0, requirements: 0, buckets: 0 }, complete]).toContainEqual(afterKill);
     expect(await branchCounts('earlier')).toEqual(complete);
 
     server = await startServerProcess(env);

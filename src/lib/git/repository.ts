@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitCommandError, runGit, runGitText, type GitRunOptions } from './run.js';
 import type { PreparedGitAuth } from './auth.js';
@@ -32,6 +31,14 @@ export interface CommitInfo {
 }
 
 export type PushOutcome = { ok: true } | { ok: false; rejected: true; message: string };
+
+/** Where `buildCommit` leaves its last commit, so the objects stay reachable until pushed. */
+const BUILD_REF = 'refs/spec-sync/build';
+
+/** A path as fast-import reads it: C-style quoted, so no character of it can end the command. */
+function quotePath(path: string): string {
+  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
 
 /** Cache directories already checked (and repaired) in this process, with their remote URL. */
 const verifiedCaches = new Map<string, string>();
@@ -135,8 +142,9 @@ export class GitRepository {
 
   /**
    * Builds a commit on `parent` (null: a root commit) that writes and removes the
-   * given paths. The caller passes only real changes (see the push's diff): only
-   * they are hashed, so an edit of one file among thousands writes one blob.
+   * given paths, with one `git fast-import` process: blobs, trees and the commit go
+   * into one pack, without temporary files or an index. The caller passes only real
+   * changes (see the push's diff), so an edit of one file among thousands writes one blob.
    */
   async buildCommit(input: {
     parent: string | null;
@@ -145,41 +153,34 @@ export class GitRepository {
     message: string;
     author: { name: string; email: string };
   }): Promise<string> {
-    const temp = await mkdtemp(join(tmpdir(), 'git-commit-'));
-    try {
-      const env = { GIT_INDEX_FILE: join(temp, 'index') };
-      await this.local(input.parent ? ['read-tree', input.parent] : ['read-tree', '--empty'], { env });
-      const paths = [...input.writes.keys()];
-      const files = await Promise.all(
-        paths.map(async (_, i) => {
-          const file = join(temp, `blob-${i}`);
-          await writeFile(file, input.writes.get(paths[i]!)!);
-          return file;
-        }),
-      );
-      const shas = files.length
-        ? (await this.local(['hash-object', '-w', '--no-filters', '--stdin-paths'], { input: files.join('\n') + '\n' }))
-            .trim()
-            .split('\n')
-        : [];
-      const zero = '0'.repeat(40);
-      const lines = [
-        ...input.removes.map((path) => `0 ${zero}\t${path}`),
-        ...paths.map((path, i) => `100644 ${shas[i]}\t${path}`),
-      ];
-      if (lines.length) await this.local(['update-index', '--index-info'], { env, input: lines.join('\n') + '\n' });
-      const tree = (await this.local(['write-tree'], { env })).trim();
-      const identity = {
-        GIT_AUTHOR_NAME: input.author.name,
-        GIT_AUTHOR_EMAIL: input.author.email,
-        GIT_COMMITTER_NAME: input.author.name,
-        GIT_COMMITTER_EMAIL: input.author.email,
-      };
-      const args = ['commit-tree', tree, ...(input.parent ? ['-p', input.parent] : []), '-F', '-'];
-      return (await this.local(args, { env: identity, input: input.message })).trim();
-    } finally {
-      await rm(temp, { recursive: true, force: true });
+    const identity = `${input.author.name} <${input.author.email}> ${Math.floor(Date.now() / 1000)} +0000`;
+    const chunks: Buffer[] = [];
+    const line = (text: string) => chunks.push(Buffer.from(`${text}\n`, 'utf8'));
+    const data = (content: string) => {
+      const bytes = Buffer.from(content, 'utf8');
+      line(`data ${bytes.length}`);
+      chunks.push(bytes, Buffer.from('\n'));
+    };
+    line(`commit ${BUILD_REF}`);
+    line('mark :1');
+    line(`author ${identity}`);
+    line(`committer ${identity}`);
+    data(input.message);
+    // Without `from`, a commit on a fresh ref is a root commit; with it, the tree starts as the parent's.
+    if (input.parent) line(`from ${input.parent}`);
+    for (const path of input.removes) line(`D ${quotePath(path)}`);
+    for (const [path, content] of input.writes) {
+      line(`M 100644 inline ${quotePath(path)}`);
+      data(content);
     }
+    line('');
+    line('get-mark :1');
+    line('done');
+    // --force: the scratch ref is rewound to each new build, which need not descend from the last.
+    const out = await this.local(['fast-import', '--quiet', '--force', '--done', '--date-format=raw'], { input: Buffer.concat(chunks) });
+    const sha = out.trim().split('\n').pop() ?? '';
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new GitCommandError('git fast-import did not report the commit it built', null, '', false);
+    return sha;
   }
 
   /** Fast-forward push of `commit` to `branch`; a moved remote is reported, never overwritten. */
