@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createToken } from '../src/lib/auth/tokens.js';
+import { syntheticPushBody } from '../scripts/lib/acai-push-body.js';
 import {
   backendCpu,
   backendCpuDelta,
@@ -164,26 +165,7 @@ function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, c
 
 // ---- acai push payloads
 function pushBody(opts: { branch: string; specs: number; requirements: number; refs: number; repo?: string; commit?: string }) {
-  const features = Array.from({ length: opts.specs }, (_, s) => `feat${s}`);
-  const acids = features.flatMap((f) => Array.from({ length: opts.requirements }, (_, r) => `${f}.MAIN.${r + 1}`));
-  const data: Record<string, { path: string; is_test: boolean }[]> = {};
-  for (let i = 0; i < opts.refs; i++) {
-    const acid = acids[i % acids.length]!;
-    (data[acid] ??= []).push({ path: `src/${acid.split('.')[0]}/file${i}.ts:${(i % 500) + 1}`, is_test: i % 3 === 0 });
-  }
-  return {
-    repo_uri: opts.repo ?? 'github.com/bench/app',
-    branch_name: opts.branch,
-    commit_hash: opts.commit ?? sha(),
-    specs: features.map((feature) => ({
-      feature: { name: feature, product: 'bench' },
-      requirements: Object.fromEntries(
-        Array.from({ length: opts.requirements }, (_, r) => [`${feature}.MAIN.${r + 1}`, { requirement: `The system does thing ${r + 1} of ${feature}` }]),
-      ),
-      meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: '0'.repeat(40) },
-    })),
-    references: { data, override: false },
-  };
+  return syntheticPushBody({ ...opts, repo: opts.repo ?? 'github.com/bench/app', product: 'bench', commit: opts.commit ?? sha() });
 }
 
 /** The large push's rows written by hand: one set-based statement per table, plain pg. */

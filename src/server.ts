@@ -23,8 +23,6 @@ async function main(): Promise<void> {
   const jobs = config.jobs.enabled
     ? new JobRunner(db.url, logger.child({ component: 'jobs' }), {
         monitorIntervalSeconds: config.jobs.monitorIntervalSeconds,
-        // LISTEN needs a session of its own, which PGlite's single session cannot give.
-        listenNotify: !db.singleSession,
       })
     : null;
   const app = await buildApp({ config, db, jobs, logger });

@@ -58,8 +58,11 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart, a terminated backend, a reset socket) must
+  // not crash the process. pg-pool listens on idle clients only; a checked-out client's socket
+  // error would otherwise be an unhandled 'error' event. The query in flight still fails.
   pool.on('error', (error) => logger.warn({ err: error }, 'database connection lost'));
+  pool.on('connect', (client) => client.on('error', (error) => logger.debug({ err: error }, 'database connection error')));
 
   let singleSession = embedded !== undefined;
   try {

@@ -44,12 +44,12 @@ export interface JobRunnerOptions {
   max?: number;
   /** How often expired jobs and missed heartbeats are looked for (pg-boss supervise/monitor passes). */
   monitorIntervalSeconds?: number;
-  /**
-   * Wake workers of every instance through LISTEN/NOTIFY when a job is created. Needs a
-   * real PostgreSQL (a session-pinned connection); polling remains the fallback.
-   */
-  listenNotify?: boolean;
 }
+
+// pg-boss's LISTEN/NOTIFY listener (`useListenNotify`) is left off: when its connection is
+// terminated it drops its error handler before the socket's last error arrives, and that
+// unhandled 'error' event ends the process (see test/faults/database-restart.test.ts). Jobs
+// created by this process wake its workers at once (`wake`); other instances poll every second.
 
 export class JobRunner {
   private readonly boss: PgBoss;
@@ -69,7 +69,6 @@ export class JobRunner {
       application_name: 'jobs',
       monitorIntervalSeconds: monitorSeconds,
       superviseIntervalSeconds: monitorSeconds,
-      useListenNotify: options.listenNotify ?? false,
     });
     this.boss.on('error', (error) => this.logger.warn({ err: error }, 'job runner error'));
   }
@@ -87,7 +86,6 @@ export class JobRunner {
         retryDelay: definition.retryDelaySeconds ?? 5,
         expireInSeconds: definition.expireInSeconds ?? 15 * 60,
         heartbeatSeconds: definition.heartbeatSeconds ?? null,
-        notify: true,
       };
       if (await this.boss.getQueue(definition.name)) {
         // An existing queue keeps the settings it was created with unless told: apply today's config.
@@ -101,8 +99,6 @@ export class JobRunner {
         {
           localConcurrency: definition.concurrency ?? 1,
           pollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
-          // NOTIFY announces new jobs only; a job a strict-FIFO key was holding back is found by polling.
-          notifyPollingIntervalSeconds: definition.pollingIntervalSeconds ?? 1,
           batchSize: 1,
         },
         async (jobs) => {
@@ -129,8 +125,7 @@ export class JobRunner {
 
   /**
    * Makes this process's worker on `queue` fetch now instead of at its next poll. Call it
-   * after the transaction that enqueued a job has committed (other instances hear of the
-   * job through LISTEN/NOTIFY when it is on, else at their next poll).
+   * after the transaction that enqueued a job has committed.
    */
   wake(queue: string): void {
     const workerId = this.workerIds.get(queue);

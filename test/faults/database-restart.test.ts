@@ -51,13 +51,8 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
     expect(saved.status).toBe(200);
   });
 
-  afterAll(async () => {
-    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
-    database?.destroy();
-    remotes?.close();
-  });
-
-  it('fails fast with 503 in each dialect while it is down, recovers by itself, and loses nothing', async () => {
+  /** Mixed load (spec pushes, pipeline creations, device lists) from `connections` loops until `stop()`. */
+  function mixedLoad(connections: number) {
     const samples: Sample[] = [];
     let running = true;
     const worker = async (w: number) => {
@@ -70,7 +65,7 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
           key = `w${w}`;
           result = await call(server.baseUrl, auth, 'POST', '/api/v1/push', acaiPushBody({ repo: 'github.com/faults/outage', branch: key, specs: 1, requirements: 10, refs: 20 }));
         } else if (kind === 'pipeline') {
-          key = `p-${w}-${n}`;
+          key = `p-${w}-${n}-${startedAt}`;
           result = await call(server.baseUrl, auth, 'POST', '/api/pipelines', { name: key, definition: { name: key, steps: [n] } });
         } else {
           result = await call(server.baseUrl, auth, 'GET', '/v1/devices');
@@ -79,7 +74,26 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
         if (result.status === 503) await sleep(50); // a polite client backs off a little
       }
     };
-    const workers = Array.from({ length: 6 }, (_, w) => worker(w));
+    const workers = Array.from({ length: connections }, (_, w) => worker(w));
+    return {
+      samples,
+      async stop() {
+        running = false;
+        await Promise.all(workers);
+        return samples;
+      },
+    };
+  }
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    database?.destroy();
+    remotes?.close();
+  });
+
+  it('fails fast with 503 in each dialect while it is down, recovers by itself, and loses nothing', async () => {
+    const load = mixedLoad(6);
+    const samples = load.samples;
 
     await sleep(2_000);
     const stoppedAt = Date.now();
@@ -95,8 +109,7 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
     expect(recovered).toBe(true);
     const readyAt = Date.now();
     await sleep(3_000);
-    running = false;
-    await Promise.all(workers);
+    await load.stop();
 
     const before = samples.filter((s) => s.startedAt < stoppedAt - 200);
     const during = samples.filter((s) => s.startedAt >= stoppedAt && s.startedAt < restartedAt);
@@ -159,5 +172,31 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
     }, 60_000, 200);
     expect(finished?.body.data).toMatchObject({ status: 'succeeded', error: null });
     expect(remotes.head('acme/outage', 'main')).toBe(finished?.body.data.result.commit_sha);
+  });
+
+  it("survives its connections being killed one by one (pg_terminate_backend, the job runner's included)", async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const load = mixedLoad(6);
+    let terminated = 0;
+    for (let round = 0; round < 10; round++) {
+      await sleep(300);
+      const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'app' AND pid <> pg_backend_pid()`);
+      terminated += rowCount ?? 0;
+    }
+    const calmFrom = Date.now();
+    await sleep(2_000);
+    const samples = await load.stop();
+    await admin.end();
+
+    expect(terminated).toBeGreaterThan(10);
+    expect(server.child.exitCode).toBeNull();
+    expect(server.output()).not.toMatch(/shutting down after an error/);
+    const unexpected = samples.filter((s) => !(s.status >= 200 && s.status < 300) && s.status !== 503);
+    expect(unexpected.map((s) => `${s.kind} ${s.status} ${JSON.stringify(s.body)}`)).toEqual([]);
+    const after = samples.filter((s) => s.startedAt > calmFrom + 500);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((s) => s.status >= 300).map((s) => `${s.kind} ${s.status}`)).toEqual([]);
+    console.info('connections terminated under load', { terminated, requests: samples.length, refused: samples.filter((s) => s.status === 503).length });
   });
 });

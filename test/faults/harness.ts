@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createToken } from '../../src/lib/auth/tokens.js';
+import { syntheticPushBody } from '../../scripts/lib/acai-push-body.js';
 import { privatePostgresUnavailable } from '../helpers/private-postgres.js';
 
 // Shared by the fault-injection tests: they run the server as a real process
@@ -72,31 +73,9 @@ export async function call(baseUrl: string, auth: string, method: string, path: 
   }
 }
 
-export const sha = () => randomBytes(20).toString('hex');
-
 /** An acai push of `specs` features with `requirements` each and `refs` references spread over them. */
-export function acaiPushBody(opts: { repo: string; branch: string; specs: number; requirements: number; refs: number; commit?: string }) {
-  const features = Array.from({ length: opts.specs }, (_, s) => `feat${s}`);
-  const acids = features.flatMap((f) => Array.from({ length: opts.requirements }, (_, r) => `${f}.MAIN.${r + 1}`));
-  const data: Record<string, { path: string; is_test: boolean }[]> = {};
-  for (let i = 0; i < opts.refs; i++) {
-    const acid = acids[i % acids.length]!;
-    (data[acid] ??= []).push({ path: `src/${acid.split('.')[0]}/file${i}.ts:${(i % 500) + 1}`, is_test: i % 3 === 0 });
-  }
-  return {
-    repo_uri: opts.repo,
-    branch_name: opts.branch,
-    commit_hash: opts.commit ?? sha(),
-    specs: features.map((feature) => ({
-      feature: { name: feature, product: 'faults' },
-      requirements: Object.fromEntries(
-        Array.from({ length: opts.requirements }, (_, r) => [`${feature}.MAIN.${r + 1}`, { requirement: `Requirement ${r + 1} of ${feature}` }]),
-      ),
-      meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: '0'.repeat(40) },
-    })),
-    references: { data, override: false },
-  };
-}
+export const acaiPushBody = (opts: { repo: string; branch: string; specs: number; requirements: number; refs: number }) =>
+  syntheticPushBody({ ...opts, product: 'faults' });
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -78,7 +78,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   // Production logger options (JSON lines, redaction) into a capture stream.
   const logger = pino(loggerOptions({ ...config, env: 'production' }), logs.stream);
   const db = await openDatabase(config, { logger: logger });
-  const jobs = options.jobs ? new JobRunner(db.url, logger.child({ component: 'jobs' }), { max: 3, monitorIntervalSeconds: config.jobs.monitorIntervalSeconds, listenNotify: !db.singleSession }) : null;
+  const jobs = options.jobs ? new JobRunner(db.url, logger.child({ component: 'jobs' }), { max: 3, monitorIntervalSeconds: config.jobs.monitorIntervalSeconds }) : null;
   const app = await buildApp({ config, db, jobs, logger: logger });
   await app.ready();
   await jobs?.start();
