@@ -1,3 +1,5 @@
+import { hasLoneSurrogate } from './text.js';
+
 /**
  * Free-form JSON accepted from clients is stored as Postgres jsonb through Prisma. Two
  * things valid in JavaScript fail there with a 500 unless rejected at the edge:
@@ -6,21 +8,19 @@
  */
 export const MAX_JSON_DEPTH = 64;
 
-const LONE_SURROGATE = /\p{Surrogate}/u;
-
 /** Why `value` cannot be stored as jsonb, or null. Iterative, so any input is safe to check. */
 export function jsonInputIssue(value: unknown, maxDepth = MAX_JSON_DEPTH): string | null {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (typeof node === 'string') {
-      if (LONE_SURROGATE.test(node)) return 'must not contain unpaired UTF-16 surrogates';
+      if (hasLoneSurrogate(node)) return 'must not contain unpaired UTF-16 surrogates';
       continue;
     }
     if (node === null || typeof node !== 'object') continue;
     if (depth >= maxDepth) return `must not nest deeper than ${maxDepth} levels`;
     for (const [key, child] of Object.entries(node)) {
-      if (LONE_SURROGATE.test(key)) return 'must not contain unpaired UTF-16 surrogates';
+      if (hasLoneSurrogate(key)) return 'must not contain unpaired UTF-16 surrogates';
       stack.push([child, depth + 1]);
     }
   }

@@ -6,3 +6,13 @@ export function hasControlCharacter(value: string): boolean {
   }
   return false;
 }
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * True when `value` holds half of a UTF-16 surrogate pair on its own (JSON can carry one, as
+ * `"\ud800"`). It has no UTF-8 form: text columns would store U+FFFD instead, jsonb refuses it.
+ */
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}

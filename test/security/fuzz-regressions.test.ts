@@ -51,6 +51,22 @@ describe('fixed fuzz findings', () => {
     expect((await raw('patch', `/v1/devices/${device}`, '{"capabilities":{"a":"\\ud83d\\ude00"}}')).status).toBe(200);
   });
 
+  it('an unpaired surrogate in a workspace binding field or a pipeline name is a 400, not a 500 or a silent U+FFFD (npm run fuzz, 1,000 runs)', async () => {
+    const binding = await raw('post', '/v1/workspace-bindings', JSON.stringify({ deviceId: device, environmentId: 'env-1', localPath: '/srv/fuzz' }));
+    expect(binding.status, binding.text).toBe(201);
+    const id = binding.body.binding.id as string;
+    for (const body of ['{"name":"x\\ud800y"}', '{"ignorePatterns":["x\\ud800y"]}', '{"localPath":"\\udfff"}']) {
+      const res = await raw('patch', `/v1/workspace-bindings/${id}`, body);
+      expect(res.status, `${body} -> ${res.text}`).toBe(400);
+      expect(res.body.details[0].issue).toMatch(/surrogate/);
+    }
+    const created = await raw('post', '/v1/workspace-bindings', '{"deviceId":"' + device + '","environmentId":"e\\ud800","localPath":"/x"}');
+    expect(created.status, created.text).toBe(400);
+    expect((await raw('patch', `/v1/workspace-bindings/${id}`, '{"name":"\\ud83d\\ude00 ok"}')).status).toBe(200);
+    // The same rule for pipeline names (text columns would silently store U+FFFD).
+    expect((await raw('post', '/api/pipelines', '{"name":"p\\ud800","definition":{}}')).status).toBe(400);
+  });
+
   it('a feature-state comment with NUL or an unpaired surrogate is a 422 in the acai dialect', async () => {
     for (const comment of ['a\\u0000b', 'x\\ud800y']) {
       const res = await raw(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageMeta } from '../../http/platform-schemas.js';
 import type { PipelinesConfig } from './config.js';
-import { hasControlCharacter } from '../../lib/text.js';
+import { hasControlCharacter, hasLoneSurrogate } from '../../lib/text.js';
 import { jsonInputIssue } from '../../lib/json-input.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
@@ -14,7 +14,8 @@ export function requestSchemas(limits: PipelinesConfig) {
     .min(1, 'must not be empty')
     .max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`)
     // Postgres text cannot hold NUL; other control characters make no sense in a name.
-    .refine((v) => !hasControlCharacter(v), 'must not contain control characters');
+    .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
+    .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates');
 
   const definition = z
     .record(z.string(), z.unknown())

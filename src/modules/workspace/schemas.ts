@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasControlCharacter } from '../../lib/text.js';
+import { hasControlCharacter, hasLoneSurrogate } from '../../lib/text.js';
 import { jsonInputIssue } from '../../lib/json-input.js';
 
 // Schemas shared by the workspace routes (`/v1`, workspace error dialect).
@@ -23,7 +23,8 @@ export const text = (max: number) =>
     .string()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((v) => !hasControlCharacter(v), 'must not contain control characters');
+    .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
+    .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates');
 
 /** A JSON object whose compact serialisation is at most `maxBytes` (Postgres jsonb cannot hold NUL either). */
 export const boundedObject = (maxBytes: number) =>
