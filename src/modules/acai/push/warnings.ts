@@ -35,6 +35,9 @@ export function requirementWarnings(plan: PushPlan): string[] {
   return warnings;
 }
 
+/** Up to this many referenced ACIDs, the warnings statement reuses a plan (see refWarnings). */
+const PREPARED_MAX_ACIDS = 64;
+
 /**
  * Refs to ACIDs that no spec defines (kept anyway, REFS.3 / WRITE_REFS.2) and refs to deprecated
  * requirements. A definition counts when it is on the pushed branch (any product: refs are
@@ -43,8 +46,6 @@ export function requirementWarnings(plan: PushPlan): string[] {
  * dangling (data-model.INHERITANCE.9). The nearest definition decides deprecation. One statement,
  * run after this push wrote its own specs, returning only the referenced requirements.
  */
-const PREPARED_MAX_ACIDS = 64;
-
 export async function refWarnings(db: PushSql, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
   if (plan.refs.size === 0) return [];
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
