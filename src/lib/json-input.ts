@@ -26,3 +26,24 @@ export function jsonInputIssue(value: unknown, maxDepth = MAX_JSON_DEPTH): strin
   }
   return null;
 }
+
+/**
+ * True when the JSON text `text` opens more than `maxDepth` nested arrays/objects. A linear
+ * scan of the raw text, so a hostile document is refused before JSON.parse builds it.
+ * Brackets inside strings are skipped; the text need not be valid JSON.
+ */
+export function jsonTextNestsDeeperThan(text: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}

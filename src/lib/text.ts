@@ -16,3 +16,12 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 export function hasLoneSurrogate(value: string): boolean {
   return LONE_SURROGATE.test(value);
 }
+
+// Explicit bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI): they
+// reorder how the text around them is displayed, so "abc\u202Etxt.exe" reads as "abcexe.txt".
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** True when `value` holds a character that changes the display order of the text around it. */
+export function hasBidiControl(value: string): boolean {
+  return BIDI_CONTROL.test(value);
+}

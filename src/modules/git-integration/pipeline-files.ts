@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { isPrefixedId } from '../../lib/ids.js';
+import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '../../lib/json-input.js';
+import type { PipelinesConfig } from '../pipelines/config.js';
+import { pipelineContentSchema } from '../pipelines/schemas.js';
 
 // One pipeline = one file `<path_prefix><pipeline id>.json`:
 //
@@ -70,12 +74,34 @@ export function idFromPath(prefix: string, path: string): string | null {
   return rest.slice(0, -'.json'.length);
 }
 
-export function parsePipelineFile(id: string, bytes: Buffer): ParsedFile {
+/** Checks one pipeline file read from git with the rules of `POST /api/pipelines`; build once per pull. */
+export function pipelineFileParser(limits: PipelinesConfig): (id: string, bytes: Buffer) => ParsedFile {
+  const { name, definition } = pipelineContentSchema(limits);
+  const content = z.object({ name, definition });
+  return (id, bytes) => parsePipelineFile(id, bytes, content);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+// The file wraps the definition in one object, so it may open one more level than the definition.
+const MAX_FILE_DEPTH = MAX_JSON_DEPTH + 1;
+
+function parsePipelineFile(id: string, bytes: Buffer, content: z.ZodType<PipelineContent>): ParsedFile {
   if (bytes.includes(0)) return { ok: false, reason: 'binary', detail: 'file contains NUL bytes' };
-  if (!isPrefixedId('pl', id)) return { ok: false, reason: 'invalid_id', detail: `"${id}" is not a valid pipeline id (pl_ + 26 characters)` };
+  // The id comes from the file name: it is in the path already, never echoed (it may hold any character).
+  if (!isPrefixedId('pl', id)) return { ok: false, reason: 'invalid_id', detail: 'the file name is not a pipeline id (pl_ + 26 characters)' };
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'invalid_json', detail: 'file is not valid UTF-8' };
+  }
+  if (jsonTextNestsDeeperThan(text, MAX_FILE_DEPTH)) {
+    return { ok: false, reason: 'invalid_pipeline', detail: `definition: must not nest deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(bytes.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     return { ok: false, reason: 'invalid_json', detail: (error as Error).message.slice(0, 200) };
   }
@@ -84,13 +110,12 @@ export function parsePipelineFile(id: string, bytes: Buffer): ParsedFile {
   }
   const file = parsed as Record<string, unknown>;
   if (file.id !== undefined && file.id !== id) {
-    return { ok: false, reason: 'id_mismatch', detail: `file names ${id} but its "id" is ${JSON.stringify(file.id)}` };
+    return { ok: false, reason: 'id_mismatch', detail: 'the "id" in the file differs from the file name' };
   }
-  if (typeof file.name !== 'string' || file.name.trim() === '' || file.name.length > 200) {
-    return { ok: false, reason: 'invalid_pipeline', detail: '"name" must be a non-empty string of at most 200 characters' };
+  const checked = content.safeParse({ name: file.name, definition: file.definition });
+  if (!checked.success) {
+    const issues = checked.error.issues.map((issue) => `${issue.path.join('.') || 'file'}: ${issue.message}`);
+    return { ok: false, reason: 'invalid_pipeline', detail: issues.join('; ').slice(0, 500) };
   }
-  if (!file.definition || typeof file.definition !== 'object' || Array.isArray(file.definition)) {
-    return { ok: false, reason: 'invalid_pipeline', detail: '"definition" must be a JSON object' };
-  }
-  return { ok: true, id, content: { name: file.name, definition: file.definition as Record<string, unknown> } };
+  return { ok: true, id, content: checked.data };
 }

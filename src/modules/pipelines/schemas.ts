@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { pageMeta } from '../../http/platform-schemas.js';
 import type { PipelinesConfig } from './config.js';
-import { hasControlCharacter, hasLoneSurrogate } from '../../lib/text.js';
+import { hasBidiControl, hasControlCharacter, hasLoneSurrogate } from '../../lib/text.js';
 import { jsonInputIssue } from '../../lib/json-input.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
+// `pipelineContentSchema` is also what a pull applies to every pipeline file read from git
+// (git-integration/pipeline-files.ts): a pipeline is valid or not whichever way it arrives.
 
-
-export function requestSchemas(limits: PipelinesConfig) {
+export function pipelineContentSchema(limits: PipelinesConfig) {
   const name = z
     .string()
     .trim()
@@ -15,7 +16,9 @@ export function requestSchemas(limits: PipelinesConfig) {
     .max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`)
     // Postgres text cannot hold NUL; other control characters make no sense in a name.
     .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
-    .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates');
+    .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates')
+    // A name is shown in lists and file views; reordering characters can make it read as another one.
+    .refine((v) => !hasBidiControl(v), 'must not contain bidirectional control characters');
 
   const definition = z
     .record(z.string(), z.unknown())
@@ -32,6 +35,11 @@ export function requestSchemas(limits: PipelinesConfig) {
       }
     });
 
+  return { name, definition };
+}
+
+export function requestSchemas(limits: PipelinesConfig) {
+  const { name, definition } = pipelineContentSchema(limits);
   return {
     createBody: z.object({ name, definition }).strict(),
     updateBody: z

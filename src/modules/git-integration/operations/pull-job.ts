@@ -1,8 +1,9 @@
 import { conflict } from '../../../lib/errors.js';
-import { withGitAuth } from '../../../lib/git/auth.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { canonicalJson, idFromPath, parsePipelineFile, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
+import { connectionPin } from '../../../lib/net/remote-target.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { withIntegrationGitAuth } from '../ssh-host-keys.js';
+import { canonicalJson, idFromPath, pipelineFileParser, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
 import { finishOperation, loadOperation, TERMINAL, type OperationRow } from './operation-store.js';
 import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
 import { measureRemote } from './remote-state.js';
@@ -25,37 +26,50 @@ interface Skipped {
   detail: string;
 }
 
-async function readGitPipelines(repo: GitRepository, head: string, prefix: string, maxBytes: number) {
+/**
+ * The valid pipeline files at `head`, the skipped ones with their reason, and `held`: the ids of
+ * skipped files whose name is a pipeline id. A held pipeline is left as it is in the app (never
+ * soft-deleted because its file became unreadable) until its file is valid again.
+ */
+async function readGitPipelines(repo: GitRepository, head: string, prefix: string, maxBytes: number, parse: ReturnType<typeof pipelineFileParser>) {
   const skipped: Skipped[] = [];
+  const held = new Set<string>();
   const candidates: { id: string; path: string; sha: string }[] = [];
   for (const entry of await repo.listTree(head, prefix)) {
     const id = idFromPath(prefix, entry.path);
     if (entry.mode === '120000') skipped.push({ path: entry.path, reason: 'symlink', detail: 'symbolic links are never followed' });
     else if (entry.type === 'commit') skipped.push({ path: entry.path, reason: 'submodule', detail: 'submodules are ignored' });
     else if (id === null) skipped.push({ path: entry.path, reason: 'not_a_pipeline_file', detail: `expected ${prefix}<pipeline id>.json` });
-    else if ((entry.size ?? 0) > maxBytes) skipped.push({ path: entry.path, reason: 'too_large', detail: `${entry.size} bytes > ${maxBytes}` });
-    else candidates.push({ id, path: entry.path, sha: entry.sha });
+    else if ((entry.size ?? 0) > maxBytes) {
+      skipped.push({ path: entry.path, reason: 'too_large', detail: `${entry.size} bytes > ${maxBytes}` });
+      held.add(id);
+    } else candidates.push({ id, path: entry.path, sha: entry.sha });
   }
   const blobs = await repo.readBlobs(candidates.map((c) => c.sha));
   const files = new Map<string, GitPipeline>();
   for (const candidate of candidates) {
-    const parsed = parsePipelineFile(candidate.id, blobs.get(candidate.sha) ?? Buffer.alloc(0));
+    const parsed = parse(candidate.id, blobs.get(candidate.sha) ?? Buffer.alloc(0));
     if (parsed.ok) files.set(parsed.id, { ...parsed.content, path: candidate.path, blobSha: candidate.sha });
-    else skipped.push({ path: candidate.path, reason: parsed.reason, detail: parsed.detail });
+    else {
+      skipped.push({ path: candidate.path, reason: parsed.reason, detail: parsed.detail });
+      held.add(candidate.id);
+    }
   }
-  return { files, skipped };
+  return { files, skipped, held };
 }
 
 export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
   const request = op.request as unknown as PullRequest;
   const integration = await requireIntegration(deps, op.teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
+  const target = await requireTeamRemote(deps, integration); // before any credential is prepared
   const auth = await resolveGitAuth(deps, integration);
-  const repo = await openTeamRepository(deps.config, integration);
-  await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, (prepared) => repo.fetch(prepared));
+  const repo = await openTeamRepository(deps.config, integration, target);
+  await withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared), connectionPin(target));
   const head = await repo.remoteBranch(request.branch);
   if (!head) throw conflict(`Branch "${request.branch}" does not exist on the remote`);
-  const { files, skipped } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations.maxFileBytes);
+  const parse = pipelineFileParser(deps.config.pipelines);
+  const { files, skipped, held } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations.maxFileBytes, parse);
   const remote = request.dry_run
     ? await measureRemote(repo, prefix, integration.lastSyncedBranch ?? integration.defaultBranch, integration.lastSyncedCommit)
     : { branch: request.branch, head_commit: head, ahead_count: 0, computed_at: new Date().toISOString() };
@@ -73,10 +87,12 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
         WHERE p.team_id = ${op.teamId}::uuid
         FOR UPDATE OF p`;
       const app = new Map<string, AppPipeline>(
-        rows.map((r) => [
-          r.id,
-          { name: r.name, definition: r.definition, deleted: r.deleted, base: r.base_name !== null ? { name: r.base_name, definition: r.base_definition! } : null },
-        ]),
+        rows
+          .filter((r) => !held.has(r.id))
+          .map((r) => [
+            r.id,
+            { name: r.name, definition: r.definition, deleted: r.deleted, base: r.base_name !== null ? { name: r.base_name, definition: r.base_definition! } : null },
+          ]),
       );
       // A file naming a pipeline id that another team owns cannot be imported here.
       const foreign = [...files.keys()].filter((id) => !app.has(id));
