@@ -11,14 +11,15 @@ export class TcpProxy {
   private mode: 'open' | 'closed' | 'hanging' = 'open';
   port = 0;
 
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
+  constructor(private readonly target: net.NetConnectOpts) {}
 
+  /** `?host=<dir>` (the embedded database's Unix socket, as pg reads it) wins over the URL's host. */
   static forUrl(url: string): TcpProxy {
     const parsed = new URL(url);
-    return new TcpProxy(parsed.hostname, Number(parsed.port || 5432));
+    const port = Number(parsed.port || 5432);
+    const socketDir = parsed.searchParams.get('host');
+    if (socketDir?.startsWith('/')) return new TcpProxy({ path: `${socketDir}/.s.PGSQL.${port}` });
+    return new TcpProxy({ host: parsed.hostname, port });
   }
 
   async start(): Promise<void> {
@@ -31,6 +32,7 @@ export class TcpProxy {
     const parsed = new URL(url);
     parsed.hostname = '127.0.0.1';
     parsed.port = String(this.port);
+    parsed.searchParams.delete('host');
     return parsed.toString();
   }
 
@@ -47,7 +49,7 @@ export class TcpProxy {
       client.resume();
       return;
     }
-    const upstream = net.connect(this.targetPort, this.targetHost);
+    const upstream = net.connect(this.target);
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
