@@ -103,6 +103,7 @@ function paramValue(url: string, param: string, ids: WorldIds): string {
   if (param === 'id' && url.startsWith('/v1/devices/')) return ids.device;
   if (param === 'id' && url.startsWith('/api/pipelines/')) return ids.pipeline;
   if (param === 'id' && url.startsWith('/api/git-integration/operations/')) return ids.operation;
+  if (param === 'id' && url.startsWith('/api/git-integration/ssh-keys/')) return ids.sshKey;
   throw new Error(`no id known for :${param} in ${url}: add it to test/security/world.ts`);
 }
 

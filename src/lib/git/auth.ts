@@ -1,6 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { prepareSsh, type SshOptions } from './ssh.js';
 
 // Credentials for one git command (or a short sequence of them).
 //
@@ -9,10 +7,11 @@ import { dirname, join } from 'node:path';
 // the remote URL stays credential-free, and `.git/config` never sees the token.
 // Redirects are disabled so the header cannot be forwarded to another host.
 //
-// SSH deploy keys: written to a 0600 file in a private 0700 temp directory that
-// is removed by `dispose()` right after the command; GIT_SSH_COMMAND points ssh at
-// it, trusting a host key on first use (accept-new) into a known_hosts file the
-// caller keeps, and never asking questions (BatchMode).
+// SSH: every command gets GIT_SSH_COMMAND (see ssh.ts), with or without a deploy
+// key and whatever the URL, so ssh never falls back to the service account's keys,
+// agent, config or known_hosts. The deploy key and the config's pinned known_hosts
+// are written to a private 0700 temp directory that `dispose()` removes right after
+// the command; `readKnownHosts()` returns that file, for pinning a first host key.
 
 export type GitAuth =
   | { type: 'token'; token: string; username?: string }
@@ -23,43 +22,29 @@ export interface PreparedGitAuth {
   env: Record<string, string>;
   /** Strings to scrub from any output. */
   secrets: string[];
+  /** The known_hosts file ssh used, as it is now ('' if ssh never wrote to it). */
+  readKnownHosts(): Promise<string>;
   dispose(): Promise<void>;
 }
 
-const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+export interface GitAuthOptions {
+  /** Host keys pinned for the config (null: none yet) and where ssh connects; see ssh.ts. */
+  ssh: Omit<SshOptions, 'privateKey'>;
+}
 
-export async function prepareGitAuth(auth: GitAuth, options: { knownHostsFile: string }): Promise<PreparedGitAuth> {
+export async function prepareGitAuth(auth: GitAuth, options: GitAuthOptions): Promise<PreparedGitAuth> {
   const config: [string, string][] = [['http.followRedirects', 'false']];
+  const ssh = await prepareSsh({ ...options.ssh, privateKey: auth?.type === 'ssh_key' ? auth.privateKey : null });
+  const base = { readKnownHosts: ssh.readKnownHosts, dispose: ssh.dispose };
   if (auth?.type === 'token') {
     // GitHub, GitLab and Bitbucket all accept HTTP Basic with a token as the password.
     const basic = Buffer.from(`${auth.username || 'x-access-token'}:${auth.token}`).toString('base64');
     const header = `Authorization: Basic ${basic}`;
     config.push(['http.extraHeader', header]);
-    return { env: configEnv(config), secrets: [auth.token, basic, header], dispose: async () => undefined };
+    return { ...base, env: { ...configEnv(config), GIT_SSH_COMMAND: ssh.command }, secrets: [auth.token, basic, header] };
   }
-  if (auth?.type === 'ssh_key') {
-    await mkdir(dirname(options.knownHostsFile), { recursive: true });
-    const dir = await mkdtemp(join(tmpdir(), 'git-ssh-'));
-    const keyFile = join(dir, 'id');
-    const key = auth.privateKey.endsWith('\n') ? auth.privateKey : `${auth.privateKey}\n`;
-    await writeFile(keyFile, key, { mode: 0o600 });
-    const command = [
-      'ssh',
-      '-F /dev/null',
-      `-i ${shellQuote(keyFile)}`,
-      '-o IdentitiesOnly=yes',
-      '-o StrictHostKeyChecking=accept-new',
-      `-o UserKnownHostsFile=${shellQuote(options.knownHostsFile)}`,
-      '-o BatchMode=yes',
-      '-o ConnectTimeout=15',
-    ].join(' ');
-    return {
-      env: { ...configEnv(config), GIT_SSH_COMMAND: command },
-      secrets: [auth.privateKey.trim()],
-      dispose: () => rm(dir, { recursive: true, force: true }),
-    };
-  }
-  return { env: configEnv(config), secrets: [], dispose: async () => undefined };
+  const secrets = auth?.type === 'ssh_key' ? [auth.privateKey.trim()] : [];
+  return { ...base, env: { ...configEnv(config), GIT_SSH_COMMAND: ssh.command }, secrets };
 }
 
 function configEnv(pairs: [string, string][]): Record<string, string> {
@@ -74,7 +59,7 @@ function configEnv(pairs: [string, string][]): Record<string, string> {
 /** Runs `work` with prepared credentials and removes any key file afterwards, even on failure. */
 export async function withGitAuth<T>(
   auth: GitAuth,
-  options: { knownHostsFile: string },
+  options: GitAuthOptions,
   work: (prepared: PreparedGitAuth) => Promise<T>,
 ): Promise<T> {
   const prepared = await prepareGitAuth(auth, options);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withGitAuth, type GitAuth } from './auth.js';
+import { withGitAuth, type GitAuth, type GitAuthOptions } from './auth.js';
 import { GitCommandError, runGit, runGitText } from './run.js';
 
 // "Can we reach this remote, and may we write to it?" without touching any
@@ -15,29 +15,32 @@ export interface ProbeResult {
   defaultBranch: string | null;
   latencyMs: number;
   reason?: string;
+  /** After a successful ls-remote: the known_hosts ssh used (a first host key is in it), '' otherwise. */
+  knownHosts: string;
 }
 
 export interface ProbeOptions {
   timeoutMs: number;
   allowProtocols: readonly string[];
-  knownHostsFile: string;
+  /** Pinned host keys (null: accept and report the first one) and where ssh connects. */
+  ssh: GitAuthOptions['ssh'];
 }
 
 export async function probeRemote(url: string, auth: GitAuth, options: ProbeOptions): Promise<ProbeResult> {
-  return withGitAuth(auth, { knownHostsFile: options.knownHostsFile }, async (prepared) => {
+  return withGitAuth(auth, { ssh: options.ssh }, async (prepared) => {
     const run = { timeoutMs: options.timeoutMs, allowProtocols: options.allowProtocols, env: prepared.env, secrets: prepared.secrets };
     const started = performance.now();
     let listing: string;
     try {
       listing = await runGitText(['ls-remote', '--symref', url], { ...run, cwd: tmpdir() });
     } catch (error) {
-      return { reachable: false, permissions: [], defaultBranch: null, latencyMs: elapsed(started), reason: reasonOf(error) };
+      return { reachable: false, permissions: [], defaultBranch: null, latencyMs: elapsed(started), reason: reasonOf(error), knownHosts: '' };
     }
     const latencyMs = elapsed(started);
     const head = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listing);
     const permissions: ProbeResult['permissions'] = ['read'];
     if (await canPush(url, run)) permissions.push('write');
-    return { reachable: true, permissions, defaultBranch: head?.[1] ?? null, latencyMs };
+    return { reachable: true, permissions, defaultBranch: head?.[1] ?? null, latencyMs, knownHosts: await prepared.readKnownHosts() };
   });
 }
 

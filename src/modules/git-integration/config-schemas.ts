@@ -70,6 +70,13 @@ export const integrationBody = z
     path_prefix: z.string(),
     credential_type: z.enum(['token', 'github_app', 'ssh_key']).nullable(),
     ssh_key_id: z.string().optional(),
+    ssh_host_key_fingerprint: z
+      .string()
+      .nullable()
+      .describe(
+        'SHA256 fingerprint of the ssh host key pinned on the first successful connection (null: none yet). ' +
+          'A different key later fails every operation until it is reset (DELETE /api/git-integration/ssh-host-key)',
+      ),
     author_name: z.string(),
     author_email: z.string(),
     last_sync_at: z.string().nullable(),
@@ -95,3 +102,19 @@ export const sshKeyResponse = z.object({
     .object({ id: z.string(), public_key: z.string(), fingerprint: z.string(), created_at: z.string() })
     .describe('GitSshKey'),
 });
+
+export const sshKeyListResponse = z.object({
+  data: z.array(
+    z
+      .object({
+        id: z.string(),
+        public_key: z.string(),
+        fingerprint: z.string(),
+        created_at: z.string(),
+        in_use: z.boolean().describe('The integration authenticates with this key (it cannot be deleted until it does not)'),
+      })
+      .describe('GitSshKeyListItem'),
+  ),
+});
+
+export const sshKeyParams = z.object({ id: z.string().min(1).max(64).describe('Key id (`gitkey_...`)') });

@@ -6,6 +6,7 @@ import { isPrefixedId, prefixedId } from '../../lib/ids.js';
 import { sealCredentials, type GitProvider } from './integration-store.js';
 import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
+import { sshHostAliasOf } from './ssh-host-keys.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
 
@@ -24,6 +25,7 @@ export interface IntegrationView {
   pathPrefix: string;
   credentialType: CredentialType | null;
   sshKeyId: string | null;
+  sshHostKeyFingerprint: string | null;
   authorName: string;
   authorEmail: string;
   lastSyncAt: Date | null;
@@ -38,6 +40,7 @@ const VIEW_SELECT = {
   pathPrefix: true,
   credentialType: true,
   sshKeyId: true,
+  sshHostKeyFingerprint: true,
   authorName: true,
   authorEmail: true,
   lastSyncAt: true,
@@ -151,6 +154,8 @@ export async function saveIntegration(
       ...(body.author_name !== undefined ? { authorName: body.author_name } : {}),
       ...(body.author_email !== undefined ? { authorEmail: body.author_email } : {}),
       ...(credentials ?? {}),
+      // Pinned ssh host keys belong to the host they were seen on.
+      ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
     };
     const row = existing
       ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })
@@ -204,6 +209,7 @@ export function toIntegrationBody(view: IntegrationView) {
     path_prefix: view.pathPrefix,
     credential_type: view.credentialType,
     ...(view.sshKeyId && view.credentialType === 'ssh_key' ? { ssh_key_id: view.sshKeyId } : {}),
+    ssh_host_key_fingerprint: view.sshHostKeyFingerprint,
     author_name: view.authorName,
     author_email: view.authorEmail,
     last_sync_at: view.lastSyncAt?.toISOString() ?? null,

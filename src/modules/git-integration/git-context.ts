@@ -22,10 +22,6 @@ export function gitDataDir(config: Config): string {
   return join(config.database.dataDir, 'git');
 }
 
-export function knownHostsFile(config: Config): string {
-  return join(gitDataDir(config), 'known_hosts');
-}
-
 export function cloneDir(config: Config, teamId: string): string {
   return join(gitDataDir(config), teamId);
 }

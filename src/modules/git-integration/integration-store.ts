@@ -39,6 +39,9 @@ export interface GitIntegration {
   lastSyncAt: Date | null;
   lastSyncedCommit: string | null;
   lastSyncedBranch: string | null;
+  /** Host keys pinned on the first ssh connection (known_hosts lines), null until then; see ssh-host-keys.ts. */
+  sshKnownHosts: string | null;
+  sshHostKeyFingerprint: string | null;
 }
 
 /** The sealed part of stored credentials (ssh keys are stored in their own table). */
@@ -92,5 +95,7 @@ export async function loadGitIntegration(
     lastSyncAt: row.lastSyncAt,
     lastSyncedCommit: row.lastSyncedCommit,
     lastSyncedBranch: row.lastSyncedBranch,
+    sshKnownHosts: row.sshKnownHosts,
+    sshHostKeyFingerprint: row.sshHostKeyFingerprint,
   };
 }

@@ -1,20 +1,65 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { authOf } from '../../plugins/auth.js';
 import { platformErrors } from '../../http/platform-schemas.js';
-import { createSshKeyBody, sshKeyResponse } from './config-schemas.js';
+import { createSshKeyBody, sshKeyListResponse, sshKeyParams, sshKeyResponse } from './config-schemas.js';
 import { createSshKey } from './config-service.js';
+import { resetHostKeys } from './ssh-host-keys.js';
+import { deleteSshKey, listSshKeys } from './ssh-key-service.js';
+
+const tags = ['git-integration'];
+const noContent = z.null().describe('No content');
 
 /**
- * POST /git-integration/ssh-keys: a new ed25519 deploy key. The public half is
- * returned (add it to the repository as a deploy key); the private half never leaves the server.
+ * Deploy keys: POST creates an ed25519 key (the public half is returned: add it to the
+ * repository as a deploy key; the private half never leaves the server), GET lists them,
+ * DELETE removes one the integration does not use. DELETE /git-integration/ssh-host-key
+ * forgets the pinned host key of the repository's ssh server.
  */
 const sshKeyRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/git-integration/ssh-keys',
+    {
+      config: { scopes: ['git:read'] },
+      schema: { tags, response: { 200: sshKeyListResponse, ...platformErrors(401, 403, 429) } },
+    },
+    async (request) => ({ data: await listSshKeys(app.db.prisma, authOf(request).teamId) }),
+  );
+
+  app.delete(
+    '/git-integration/ssh-keys/:id',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, params: sshKeyParams, response: { 204: noContent, ...platformErrors(401, 403, 404, 409, 429) } },
+    },
+    async (request, reply) => {
+      await deleteSshKey(app.db.prisma, authOf(request).teamId, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/git-integration/ssh-host-key',
+    {
+      config: { scopes: ['git:write'] },
+      schema: {
+        tags,
+        description: 'Forgets the pinned ssh host key; the next successful connection pins the key the server then shows.',
+        response: { 204: noContent, ...platformErrors(401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await resetHostKeys(app.db.prisma, authOf(request).teamId);
+      return reply.code(204).send(null);
+    },
+  );
+
   app.post(
     '/git-integration/ssh-keys',
     {
       config: { scopes: ['git:write'] },
       schema: {
-        tags: ['git-integration'],
+        tags,
         body: createSshKeyBody,
         response: { 201: sshKeyResponse, ...platformErrors(400, 401, 403, 429) },
       },

@@ -18,7 +18,7 @@ const TOKEN = 'tok_rw_s3cr3t_value_123456';
 const RO_TOKEN = 'tok_ro_s3cr3t_value_654321';
 const timeouts = { networkMs: 15_000, localMs: 15_000 };
 const protocols = ['http', 'https', 'ssh', 'file'];
-const knownHostsFile = join(tmpdir(), 'git-plumbing-known-hosts');
+const noPins = { ssh: { knownHosts: null } };
 
 let remotes: GitRemotes;
 let http: HttpGitServer;
@@ -40,7 +40,7 @@ describe('git plumbing over smart HTTP with a token', () => {
   it('fetches, commits and pushes without the token ever reaching disk or the URL', async () => {
     const dir = cacheDir();
     const repo = await GitRepository.open(dir, http.url('repo'), timeouts, protocols);
-    const head = await withGitAuth({ type: 'token', token: TOKEN }, { knownHostsFile }, async (auth) => {
+    const head = await withGitAuth({ type: 'token', token: TOKEN }, noPins, async (auth) => {
       await repo.fetch(auth);
       const parent = await repo.remoteBranch('main');
       expect(parent).toMatch(/^[0-9a-f]{40}$/);
@@ -74,7 +74,7 @@ describe('git plumbing over smart HTTP with a token', () => {
   });
 
   it('reports a moved remote as rejected instead of overwriting it', async () => {
-    await withGitAuth({ type: 'token', token: TOKEN }, { knownHostsFile }, async (auth) => {
+    await withGitAuth({ type: 'token', token: TOKEN }, noPins, async (auth) => {
       const a = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
       const b = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
       await a.fetch(auth);
@@ -98,14 +98,14 @@ describe('git plumbing over smart HTTP with a token', () => {
   it('a wrong token fails with a sanitised message', async () => {
     const repo = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
     const wrong = 'tok_wrong_value_abcdef';
-    const error = await withGitAuth({ type: 'token', token: wrong }, { knownHostsFile }, (auth) => repo.fetch(auth)).catch((e: unknown) => e);
+    const error = await withGitAuth({ type: 'token', token: wrong }, noPins, (auth) => repo.fetch(auth)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitCommandError);
     expect((error as Error).message).not.toContain(wrong);
     expect((error as Error).message).toMatch(/fetch failed/);
   });
 
   it('probes read and write permissions, and reports unreachable or unauthorised remotes', async () => {
-    const options = { timeoutMs: 10_000, allowProtocols: protocols, knownHostsFile };
+    const options = { timeoutMs: 10_000, allowProtocols: protocols, ...noPins };
     const rw = await probeRemote(http.url('repo'), { type: 'token', token: TOKEN }, options);
     expect(rw).toMatchObject({ reachable: true, permissions: ['read', 'write'], defaultBranch: 'main' });
     const ro = await probeRemote(http.url('repo'), { type: 'token', token: RO_TOKEN }, options);
@@ -135,11 +135,11 @@ describe('git plumbing over smart HTTP with a token', () => {
 
 describe('ssh deploy keys', () => {
   it('lives in a 0600 file only while the command runs; host keys are accepted on first use', async () => {
-    const prepared = await prepareGitAuth({ type: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----' }, { knownHostsFile });
+    const prepared = await prepareGitAuth({ type: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----' }, noPins);
     const command = prepared.env.GIT_SSH_COMMAND!;
     expect(command).toContain('StrictHostKeyChecking=accept-new');
     expect(command).toContain('BatchMode=yes');
-    const keyFile = /-i '([^']+)'/.exec(command)![1]!;
+    const keyFile = /-o IdentityFile='([^']+)'/.exec(command)![1]!;
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     await prepared.dispose();
     expect(existsSync(keyFile)).toBe(false);
@@ -231,8 +231,7 @@ describe('provider REST clients', () => {
 describe('ssh transport', () => {
   it('runs ssh through GIT_SSH_COMMAND in batch mode and removes the key afterwards', async () => {
     const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-')));
-    const hosts = join(mkdtempSync(join(tmpdir(), 'git-kh-')), 'nested', 'known_hosts');
-    const result = await probeRemote('ssh://git@127.0.0.1:9/acme/x.git', { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, knownHostsFile: hosts });
+    const result = await probeRemote('ssh://git@127.0.0.1:9/acme/x.git', { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, ...noPins });
     expect(result).toMatchObject({ reachable: false, permissions: [] });
     expect(result.reason).toMatch(/connect|refused|unreachable/i);
     expect(result.reason).not.toContain('not a real key');

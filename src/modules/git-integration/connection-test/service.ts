@@ -2,9 +2,11 @@ import type { z } from 'zod';
 import { conflict, notFound } from '../../../lib/errors.js';
 import type { GitAuth } from '../../../lib/git/auth.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
-import { allowedProtocols, knownHostsFile, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { loadGitIntegration, type GitIntegration } from '../integration-store.js';
 import { validateRepositoryUrl } from '../repository-url.js';
+import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
+import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
 import type { connectionTestBody } from './schemas.js';
 
 // POST /test: a real `git ls-remote` (and a dry-run push for write access) with a
@@ -25,11 +27,18 @@ export async function testConnection(deps: GitDeps, teamId: string, body: Body) 
   else if (saved && url === saved.repositoryUrl) auth = (await resolveGitAuth(deps, saved)).git;
   else auth = null;
 
+  // The saved URL is checked against the config's pinned host keys (and pins the first one);
+  // another URL is tried with a throwaway known_hosts that is not kept.
+  const pinning = saved && url === saved.repositoryUrl ? saved : null;
   const result = await probeRemote(url, auth, {
     timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
     allowProtocols: allowedProtocols(deps.config),
-    knownHostsFile: knownHostsFile(deps.config),
+    ssh: { knownHosts: pinning?.sshKnownHosts ?? null },
   });
+  if (pinning && !pinning.sshKnownHosts && result.reachable) await pinFirstHostKeys(deps.prisma, pinning, result.knownHosts);
+  if (pinning?.sshKnownHosts && !result.reachable && isHostKeyFailure(result.reason ?? '')) {
+    result.reason = hostKeyChangedMessage(pinnedHost(pinning), pinning.sshHostKeyFingerprint);
+  }
   return {
     reachable: result.reachable,
     permissions: result.permissions,

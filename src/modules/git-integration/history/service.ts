@@ -1,7 +1,7 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
-import { withGitAuth } from '../../../lib/git/auth.js';
-import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last
@@ -20,7 +20,7 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
   let head = await repo.remoteBranch(branch);
   if (!head) {
     const auth = await resolveGitAuth(deps, integration);
-    await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, (prepared) => repo.fetch(prepared)).catch((error: unknown) => {
+    await withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared)).catch((error: unknown) => {
       if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);
       throw error;
     });

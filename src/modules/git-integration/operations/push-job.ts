@@ -1,8 +1,8 @@
 import { conflict } from '../../../lib/errors.js';
-import { withGitAuth } from '../../../lib/git/auth.js';
 import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { knownHostsFile, normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
 import { finishOperation, type OperationRow } from './operation-store.js';
 import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
@@ -60,7 +60,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
   const repo = await openTeamRepository(deps.config, integration);
   const maxAttempts = deps.config.gitIntegration.operations.pushMaxAttempts;
 
-  const outcome = await withGitAuth(auth.git, { knownHostsFile: knownHostsFile(deps.config) }, async (prepared) => {
+  const outcome = await withIntegrationGitAuth(deps.prisma, integration, auth.git, async (prepared) => {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await repo.fetch(prepared);
       const existing = await repo.remoteBranch(request.branch);
