@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: 72_000,
-    trustProxy: false,
+    trustProxy: config.http.trustProxy,
     // genReqId reads x-request-id itself, so a malformed one is replaced, not trusted.
     requestIdHeader: false,
     genReqId: (request) => {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { trustProxySetting } from './lib/trust-proxy.js';
 import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
@@ -30,6 +31,8 @@ const envSchema = z.object({
   RATE_LIMITS: booleanFlag.default(true),
   RATE_LIMIT_PER_TOKEN_PER_MINUTE: positiveInt.default(1200),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** Which X-Forwarded-For hops count as the client's address (rate limits, logs); none by default. */
+  TRUST_PROXY: trustProxySetting,
   /** How long a successful token lookup is reused (0 = never): revocation takes effect within it. */
   TOKEN_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
@@ -67,6 +70,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       bodyLimit: env.BODY_LIMIT_BYTES,
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      trustProxy: env.TRUST_PROXY,
     },
     rateLimits: {
       enabled: env.RATE_LIMITS,

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, rateLimited, unauthorized } from '../lib/errors.js';
 import { FixedWindowLimiter } from '../lib/rate-limiter.js';
-import { TokenCache, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
+import { TokenCache, hasTokenShape, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
 import type { Scope } from '../lib/auth/scopes.js';
 
 declare module 'fastify' {
@@ -48,16 +48,19 @@ export default fp(
 
     app.decorateRequest('auth', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
-      if (rateLimits.enabled && failuresByClient.isLimited(request.ip)) {
-        throw rateLimited(failuresByClient.retryAfter());
-      }
+      // The token is checked first: a valid token is never refused because other requests
+      // from its address (behind a proxy: everyone's, unless TRUST_PROXY says otherwise)
+      // failed. Only failures count, and over the limit a failure is a 429 that no longer
+      // says why (unknown, revoked, expired). Guessing stays hopeless: tokens are 256
+      // random bits, and a request without a token's shape costs no database read.
       const match = BEARER.exec(request.headers.authorization ?? '');
-      const check = match ? await verifyToken(app.db.prisma, match[1]!, new Date(), tokenCache) : undefined;
+      const raw = match?.[1];
+      const check = raw && hasTokenShape(raw) ? await verifyToken(app.db.prisma, raw, new Date(), tokenCache) : undefined;
       if (!check?.ok) {
-        const reason = check ? check.reason : 'missing';
+        const reason = check ? check.reason : raw ? 'unknown' : 'missing';
         request.log.warn({ reason }, 'authentication failed');
-        if (rateLimits.enabled) failuresByClient.hit(request.ip);
-        throw unauthorized(check ? REJECTIONS[check.reason] : 'Missing Authorization header with a Bearer token');
+        if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
+        throw unauthorized(raw ? REJECTIONS[check?.reason ?? 'unknown'] : 'Missing Authorization header with a Bearer token');
       }
       if (rateLimits.enabled && requestsByToken.hit(check.auth.tokenId)) {
         throw rateLimited(requestsByToken.retryAfter());

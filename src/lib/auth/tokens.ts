@@ -17,6 +17,13 @@ function generateRawToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+const TOKEN_SHAPE = /^at_[A-Za-z0-9_-]{43}$/;
+
+/** True when `raw` could be a token this server issued; anything else needs no lookup. */
+export function hasTokenShape(raw: string): boolean {
+  return TOKEN_SHAPE.test(raw);
+}
+
 export interface CreateTokenInput {
   team: string;
   user: string;
