@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sanitizeGitOutput } from './sanitize.js';
@@ -22,6 +22,8 @@ export interface GitRunOptions {
   secrets?: readonly string[];
   /** Transports git may use (GIT_ALLOW_PROTOCOL); default https, http, ssh, file. */
   allowProtocols?: readonly string[];
+  /** Standard output beyond this fails the command (it is parsed: a silently cut answer would be wrong data). */
+  maxStdoutBytes?: number;
 }
 
 export interface GitResult {
@@ -46,10 +48,17 @@ export class GitCommandError extends Error {
 
 let isolatedHome: string | undefined;
 
-/** An empty HOME so no user-level config (~/.gitconfig, ~/.ssh/config, credential helpers) leaks in. */
+/**
+ * An empty HOME so no user-level config (~/.gitconfig, ~/.netrc, credential helpers) leaks in.
+ * One per process, read-only (nothing git runs can plant a file there), removed when the process exits.
+ */
 function homeDir(): string {
-  isolatedHome ??= mkdtempSync(join(tmpdir(), 'git-home-'));
-  return isolatedHome;
+  if (isolatedHome) return isolatedHome;
+  const dir = mkdtempSync(join(tmpdir(), 'git-home-'));
+  chmodSync(dir, 0o500);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  isolatedHome = dir;
+  return dir;
 }
 
 export function baseGitEnv(allowProtocols: readonly string[] = ['https', 'http', 'ssh', 'file']): Record<string, string> {
@@ -66,7 +75,13 @@ export function baseGitEnv(allowProtocols: readonly string[] = ['https', 'http',
   };
 }
 
-const MAX_CAPTURE = 64 * 1024 * 1024;
+const MAX_STDOUT = 64 * 1024 * 1024;
+/** Only the end of stderr is kept: a remote can print without limit, and git's own error comes last. */
+const MAX_STDERR = 64 * 1024;
+
+let running = 0;
+/** git processes this process has started and not yet seen exit (for tests and metrics). */
+export const runningGitCommands = () => running;
 
 export function runGit(args: readonly string[], options: GitRunOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {
@@ -76,22 +91,40 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    running++;
+    let counted = true;
+    const uncount = () => {
+      if (counted) running--;
+      counted = false;
+    };
+    const maxStdout = options.maxStdoutBytes ?? MAX_STDOUT;
     const out: Buffer[] = [];
-    const err: Buffer[] = [];
+    const err = new TailBuffer(MAX_STDERR);
     let outBytes = 0;
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let overflowed = false;
+    const killGroup = () => {
       try {
         if (child.pid) process.kill(-child.pid, 'SIGKILL');
       } catch {
         child.kill('SIGKILL');
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, options.timeoutMs);
 
     child.stdout.on('data', (chunk: Buffer) => {
+      if (overflowed) return;
       outBytes += chunk.length;
-      if (outBytes <= MAX_CAPTURE) out.push(chunk);
+      if (outBytes <= maxStdout) {
+        out.push(chunk);
+        return;
+      }
+      overflowed = true;
+      out.length = 0;
+      killGroup();
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.stdin.on('error', () => undefined); // git may exit before reading all of stdin
@@ -99,16 +132,21 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
 
     child.on('error', (error) => {
       clearTimeout(timer);
+      uncount();
       reject(new GitCommandError(`git could not be started: ${error.message}`, null, '', false));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const stderr = Buffer.concat(err).toString('utf8');
+      uncount();
+      const stderr = err.toString();
       if (timedOut) {
         reject(new GitCommandError(`git ${args[0]} timed out after ${options.timeoutMs} ms`, null, '', true));
+      } else if (overflowed) {
+        reject(new GitCommandError(`git ${args[0]} printed more than ${maxStdout} bytes and was stopped`, null, '', false));
       } else if (code !== 0) {
-        const detail = sanitizeGitOutput(stderr || Buffer.concat(out).toString('utf8'), options.secrets ?? []);
-        const stdout = sanitizeGitOutput(Buffer.concat(out).toString('utf8'), options.secrets ?? []);
+        const stdoutTail = Buffer.concat(out).subarray(-MAX_STDERR).toString('utf8');
+        const detail = sanitizeGitOutput(stderr || stdoutTail, options.secrets ?? []);
+        const stdout = sanitizeGitOutput(stdoutTail, options.secrets ?? []);
         reject(new GitCommandError(`git ${args[0]} failed: ${detail || `exit code ${code}`}`, code, detail, false, stdout));
       } else {
         resolve({ stdout: Buffer.concat(out), stderr });
@@ -119,4 +157,23 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
 
 export async function runGitText(args: readonly string[], options: GitRunOptions): Promise<string> {
   return (await runGit(args, options)).stdout.toString('utf8');
+}
+
+/** Keeps the last `max` bytes written to it. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    while (this.chunks.length > 1 && this.bytes - this.chunks[0]!.length >= this.max) this.bytes -= this.chunks.shift()!.length;
+  }
+
+  toString(): string {
+    const all = Buffer.concat(this.chunks);
+    // A cut may split a UTF-8 sequence: the decoder turns that into one U+FFFD, harmless here.
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
 }
