@@ -61,8 +61,7 @@ export type SkipReason =
   | 'invalid_json'
   | 'invalid_pipeline'
   | 'invalid_id'
-  | 'id_mismatch'
-  | 'id_taken';
+  | 'id_mismatch';
 
 export type ParsedFile = { ok: true; id: string; content: PipelineContent } | { ok: false; reason: SkipReason; detail: string };
 

@@ -173,4 +173,32 @@ describe('pull: pipeline files are validated like POST /api/pipelines', { timeou
     expect((await api('get', `/pipelines/${good}`)).body.data).toMatchObject({ name: 'good, fixed', definition: { steps: ['load', 'check'] } });
     expect((await api('get', '/git-integration/status')).status).toBe(200);
   });
+
+  it("a pulled file naming another team's pipeline id is imported like any new id: nothing tells whether that id exists", async () => {
+    const other = `Bearer ${await t.token({ team: 'pull-validation-other', user: 'eve', scopes: ['pipelines:read', 'pipelines:write'] })}`;
+    const created = await t.http().post('/api/pipelines').set('authorization', other).send({ name: 'theirs', definition: { secret: 'plan' } });
+    expect(created.status).toBe(201);
+    const theirs = created.body.data.id as string;
+    const unused = prefixedId('pl');
+    remotes.commit(
+      'acme/validated',
+      'main',
+      {
+        [`pipelines/${theirs}.json`]: file(theirs, 'same id, our pipeline', { steps: [1] }),
+        [`pipelines/${unused}.json`]: file(unused, 'unused id, our pipeline', { steps: [1] }),
+      },
+      "Name another team's id",
+    );
+    const op = await pull();
+    expect(op.status).toBe('succeeded');
+    // Both ids are treated alike: created for this team, neither skipped.
+    expect([...op.result.created].sort()).toEqual([theirs, unused].sort());
+    const skipped = skippedOf(op);
+    expect(skipped[`pipelines/${theirs}.json`]).toBeUndefined();
+    expect(skipped[`pipelines/${unused}.json`]).toBeUndefined();
+    expect((await api('get', `/pipelines/${theirs}`)).body.data).toMatchObject({ id: theirs, name: 'same id, our pipeline' });
+    // The other team's pipeline is untouched and still its own.
+    const theirsNow = await t.http().get(`/api/pipelines/${theirs}`).set('authorization', other);
+    expect(theirsNow.body.data).toMatchObject({ name: 'theirs', definition: { secret: 'plan' }, version: 1 });
+  });
 });

@@ -57,7 +57,7 @@ describe('pipelines CRUD', () => {
     expect(list.body.data.map((p: { id: string }) => p.id)).not.toContain(pipeline.id);
 
     // The tombstone stays for the git integration.
-    const row = await t.db.prisma.pipeline.findUnique({ where: { id: pipeline.id } });
+    const row = await t.db.prisma.pipeline.findFirst({ where: { id: pipeline.id } });
     expect(row?.deletedAt).toBeInstanceOf(Date);
     expect(row?.name).toBe('Orders v2');
   });

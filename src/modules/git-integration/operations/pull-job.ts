@@ -83,7 +83,7 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
         { id: string; name: string; definition: Record<string, unknown>; deleted: boolean; base_name: string | null; base_definition: Record<string, unknown> | null }[]
       >`
         SELECT p.id, p.name, p.definition, (p.deleted_at IS NOT NULL) AS deleted, s.synced_name AS base_name, s.synced_definition AS base_definition
-        FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
+        FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
         WHERE p.team_id = ${op.teamId}::uuid
         FOR UPDATE OF p`;
       const app = new Map<string, AppPipeline>(
@@ -94,16 +94,8 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
             { name: r.name, definition: r.definition, deleted: r.deleted, base: r.base_name !== null ? { name: r.base_name, definition: r.base_definition! } : null },
           ]),
       );
-      // A file naming a pipeline id that another team owns cannot be imported here.
-      const foreign = [...files.keys()].filter((id) => !app.has(id));
-      if (foreign.length) {
-        const taken = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM pipelines WHERE id = ANY(${foreign}::text[])`;
-        for (const { id } of taken) {
-          skipped.push({ path: files.get(id)!.path, reason: 'id_taken', detail: 'this pipeline id is already used elsewhere' });
-          files.delete(id);
-        }
-      }
-
+      // Pipeline ids are unique per team (primary key team_id, id): a file may name any id,
+      // and nothing here looks at, or depends on, the pipelines of other teams.
       const plan = planMerge(app, files, request.strategy, (id) => pipelinePath(prefix, id));
       const ids = (list: { id: string }[]) => list.map((p) => p.id);
       const unresolved = request.strategy === 'merge' && plan.conflicts.length > 0;

@@ -40,7 +40,7 @@ async function readPipelines(deps: GitDeps, teamId: string, ids: string[] | unde
     { id: string; name: string; definition: Record<string, unknown>; version: number; deleted: boolean; synced: boolean }[]
   >`
     SELECT p.id, p.name, p.definition, p.version, (p.deleted_at IS NOT NULL) AS deleted, (s.pipeline_id IS NOT NULL) AS synced
-    FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
+    FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
     WHERE p.team_id = ${teamId}::uuid
       AND (${ids ?? null}::text[] IS NULL OR p.id = ANY(${ids ?? []}::text[]))
       AND (${ids ?? null}::text[] IS NOT NULL OR p.deleted_at IS NULL OR s.pipeline_id IS NOT NULL)

@@ -26,7 +26,7 @@ export async function upsertSyncStates(tx: Tx, teamId: string, commit: string, r
       ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.blobSha)}::text[], ${rows.map((r) => r.version)}::int[]
     ) AS u(id, path, def, name, sha, version)
     JOIN pipelines p ON p.id = u.id AND p.team_id = ${teamId}::uuid
-    ON CONFLICT (pipeline_id) DO UPDATE SET
+    ON CONFLICT (team_id, pipeline_id) DO UPDATE SET
       path = EXCLUDED.path, synced_definition = EXCLUDED.synced_definition, synced_name = EXCLUDED.synced_name,
       synced_version = EXCLUDED.synced_version, synced_blob_sha = EXCLUDED.synced_blob_sha,
       synced_commit = EXCLUDED.synced_commit, synced_at = EXCLUDED.synced_at, updated_at = now()

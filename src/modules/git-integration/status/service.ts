@@ -25,7 +25,7 @@ interface StatusRow {
 export async function getSyncStatus(sql: RawSql, teamId: string) {
   const [row] = await sql.$queryPrepared<StatusRow[]>`
     SELECT c.enabled, c.default_branch, c.last_synced_branch, c.last_sync_at, c.last_error,
-      (SELECT count(*)::int FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.pipeline_id = p.id
+      (SELECT count(*)::int FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
         WHERE p.team_id = c.team_id
           AND CASE WHEN s.pipeline_id IS NULL THEN p.deleted_at IS NULL
                    ELSE p.deleted_at IS NOT NULL
