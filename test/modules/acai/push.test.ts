@@ -253,6 +253,20 @@ describe('push: auth and tenancy', () => {
     expect((await pushWith(t, refsOnly, withRefs)).status).toBe(200);
   });
 
+  it('push.AUTH.2 push.AUTH.3 a push with nothing to write still needs specs:write or refs:write', async () => {
+    const r = repo();
+    const readOnly = await t.token({ team: 'team-a', scopes: ['specs:read', 'refs:read', 'impls:read', 'impls:write', 'states:write'] });
+    const detail = 'API token is missing required scope(s): specs:write or refs:write';
+    for (const payload of [body(r, 'main'), body(r, 'main', { specs: [] }), body(r, 'main', { commit_hash: SHA('b') })]) {
+      const res = await pushWith(t, readOnly, payload);
+      expect([res.status, res.body]).toEqual([403, { errors: { detail, status: 'FORBIDDEN' } }]);
+    }
+    expect(await t.db.prisma.branch.count({ where: { repoUri: r } })).toBe(0);
+    // Either write scope is enough for a push that writes only the branch.
+    expect((await pushWith(t, await t.token({ team: 'team-a', scopes: ['refs:write'] }), body(r, 'main'))).status).toBe(200);
+    expect((await pushWith(t, await t.token({ team: 'team-a', scopes: ['specs:write'] }), body(r, 'main'))).status).toBe(200);
+  });
+
   it('push.AUTH.6 push.AUTH.7 another team\'s push creates its own branch, product and implementation', async () => {
     const r = repo();
     const mine = await push(body(r, 'main', { specs: [spec({ feature: 'cart' })] }));

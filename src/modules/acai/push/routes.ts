@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf, requireScopes } from '../../../plugins/auth.js';
-import { AppError, rateLimited } from '../../../lib/errors.js';
+import { AppError, forbidden, rateLimited } from '../../../lib/errors.js';
+import type { Scope } from '../../../lib/auth/scopes.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { errorBody, pushBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
 import { planPush } from './plan.js';
 import { push } from './service.js';
 import { logPushRejection } from './abuse-log.js';
+
+const PUSH_SCOPES: readonly Scope[] = ['specs:write', 'refs:write'];
 
 /** POST /push: the write path of `acai push` (specs, refs, branch and implementation in one transaction). */
 const pushRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -19,7 +22,8 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
     '/push',
     {
       bodyLimit: settings.maxBodyBytes,
-      // Which of specs:write / refs:write / impls:write apply depends on the body (push.AUTH.2-4).
+      // Every push needs specs:write or refs:write; which of specs:write / refs:write / impls:write
+      // apply beyond that depends on the body (push.AUTH.2-4).
       config: { scopes: [] },
       // Rate limiting runs before the body is parsed (push.ABUSE.4).
       onRequest: async (request) => {
@@ -43,6 +47,11 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       const auth = authOf(request);
       const body = request.body;
       requireScopes(auth, [...(body.specs?.length ? (['specs:write'] as const) : []), ...(body.references ? (['refs:write'] as const) : [])]);
+      // Even a push with no specs or refs creates a branch and moves its last_seen_commit:
+      // a read-only token may not push at all, whatever the body holds.
+      if (!PUSH_SCOPES.some((scope) => auth.scopes.has(scope))) {
+        throw forbidden(`API token is missing required scope(s): ${PUSH_SCOPES.join(' or ')}`);
+      }
       checkCaps(body, settings.caps);
       const plan = planPush(body);
       return { data: await push(app.db, auth.teamId, plan, () => requireScopes(auth, ['impls:write'])) };
