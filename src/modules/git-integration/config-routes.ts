@@ -10,6 +10,7 @@ const tags = ['git-integration'];
 /** GET/POST/DELETE /git-integration: the team's repository settings. Needs `app.gitSecrets`. */
 const configRoutes: FastifyPluginAsyncZod = async (app) => {
   const urlPolicy = app.config.gitIntegration;
+  const githubApp = { secrets: app.gitSecrets, githubApp: urlPolicy.githubApp, timeoutMs: urlPolicy.operations.networkTimeoutMs };
 
   app.get(
     '/git-integration',
@@ -27,10 +28,10 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
     '/git-integration',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429) } },
+      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429, 503) } },
     },
     async (request) => {
-      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy });
+      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp });
       return { data: toIntegrationBody(view) };
     },
   );

@@ -6,6 +6,7 @@ import { isPrefixedId, prefixedId } from '../../lib/ids.js';
 import { sealCredentials, type GitProvider } from './integration-store.js';
 import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
+import { verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
 import { sshHostAliasOf } from './ssh-host-keys.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
@@ -99,7 +100,7 @@ export async function saveIntegration(
   prisma: PrismaClient,
   teamId: string,
   body: SaveIntegrationBody,
-  deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy },
+  deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy; githubApp: GithubAppSaveDeps },
 ): Promise<IntegrationView> {
   const issues: FieldIssue[] = [];
   let url: RepositoryUrl | undefined;
@@ -115,6 +116,8 @@ export async function saveIntegration(
     else issues.push({ field: 'body.path_prefix', issue: prefix.issue });
   }
   const credentials = credentialColumns(body, deps.secrets, issues);
+  // GitHub App credentials are stored only once verified for the repository (github-app-save.ts).
+  const appColumns = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
 
   return prisma.$transaction(async (tx) => {
     const existing = await tx.gitIntegrationConfig.findUnique({ where: { teamId } });
@@ -156,6 +159,7 @@ export async function saveIntegration(
       ...(credentials ?? {}),
       // Pinned ssh host keys belong to the host they were seen on.
       ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
+      ...(appColumns ?? {}),
     };
     const row = existing
       ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })

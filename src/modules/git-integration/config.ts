@@ -58,7 +58,25 @@ export const gitIntegrationEnv = z.object({
   GITHUB_APP_ID: z.string().optional(),
   /** The App's PEM private key; literal `\n` sequences are accepted for single-line env files. */
   GITHUB_APP_PRIVATE_KEY: z.string().optional(),
+  /**
+   * Where the App's repositories are cloned from (`scheme://host[:port]`): installation
+   * tokens are only ever sent there and to the GitHub API base. Unset: https://github.com
+   * for api.github.com, otherwise the API base's own origin (GitHub Enterprise).
+   */
+  GITHUB_GIT_URL: z
+    .string()
+    .url()
+    .optional()
+    .refine((v) => v === undefined || /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
+    .refine((v) => v === undefined || ['', '/'].includes(new URL(v).pathname), 'must be an origin (scheme://host[:port]) without a path'),
 });
+
+/** The origin git talks to for a GitHub API base: github.com's API lives on its own host. */
+function githubGitOrigin(apiBaseUrl: string, explicit: string | undefined): string {
+  if (explicit) return new URL(explicit).origin;
+  const api = new URL(apiBaseUrl);
+  return api.hostname === 'api.github.com' ? 'https://github.com' : api.origin;
+}
 
 function providerApiUrls(env: z.infer<typeof gitIntegrationEnv>): Record<'github' | 'gitlab' | 'bitbucket', string> {
   const urls = { github: env.GITHUB_API_URL, gitlab: env.GITLAB_API_URL, bitbucket: env.BITBUCKET_API_URL };
@@ -73,6 +91,7 @@ function providerApiUrls(env: z.infer<typeof gitIntegrationEnv>): Record<'github
 export type GitIntegrationConfig = ReturnType<typeof toGitIntegrationConfig>;
 
 export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
+  const apiUrls = providerApiUrls(env);
   return {
     credentialsKey: env.GIT_CREDENTIALS_KEY,
     allowedProtocols: new Set<GitProtocol>(env.GIT_ALLOWED_PROTOCOLS),
@@ -85,10 +104,16 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
       expireSeconds: env.GIT_OPERATION_EXPIRE_SECONDS,
       heartbeatSeconds: env.GIT_OPERATION_HEARTBEAT_SECONDS,
     },
-    providerApiUrls: providerApiUrls(env),
+    providerApiUrls: apiUrls,
     githubApp:
       env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY
-        ? { appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n') }
+        ? {
+            appId: env.GITHUB_APP_ID,
+            privateKey: env.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n'),
+            /** The only two places an installation token is ever sent. */
+            apiBaseUrl: apiUrls.github,
+            gitOrigin: githubGitOrigin(apiUrls.github, env.GITHUB_GIT_URL),
+          }
         : null,
   };
 }

@@ -4,8 +4,8 @@ import type { PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import { conflict } from '../../lib/errors.js';
 import type { GitAuth } from '../../lib/git/auth.js';
-import { createInstallationToken } from '../../lib/git/providers/github-app.js';
 import { GitRepository } from '../../lib/git/repository.js';
+import { installationTokenFor } from './github-app-access.js';
 import { loadGitIntegration, type GitIntegration } from './integration-store.js';
 
 // What every git operation of a team needs: the stored integration, credentials
@@ -44,7 +44,15 @@ export async function requireIntegration(deps: GitDeps, teamId: string): Promise
 }
 
 /** Credentials for git and for the provider's REST API. */
-export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration): Promise<{ git: GitAuth; apiToken: string | null; apiUsername?: string }> {
+export interface ResolvedGitAuth {
+  git: GitAuth;
+  apiToken: string | null;
+  apiUsername?: string;
+  /** Where apiToken may be sent, when the credential is bound to one API (a GitHub App's). */
+  apiBaseUrl?: string;
+}
+
+export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration): Promise<ResolvedGitAuth> {
   const credentials = integration.credentials;
   if (!credentials) return { git: null, apiToken: null };
   if (credentials.type === 'token') {
@@ -53,14 +61,10 @@ export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration)
   if (credentials.type === 'ssh_key') return { git: { type: 'ssh_key', privateKey: credentials.privateKey }, apiToken: null };
   const app = deps.config.gitIntegration.githubApp;
   if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
-  const { token } = await createInstallationToken({
-    apiBaseUrl: deps.config.gitIntegration.providerApiUrls.github,
-    appId: app.appId,
-    privateKey: app.privateKey,
-    installationId: credentials.installationId,
-    timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
-  });
-  return { git: { type: 'token', token, username: 'x-access-token' }, apiToken: token };
+  if (integration.provider !== 'github') throw conflict('GitHub App credentials need provider github; save the integration again');
+  // Checked before anything is minted: the token goes only to the App's git origin and API base.
+  const token = await installationTokenFor(app, deps.config.gitIntegration.operations.networkTimeoutMs, credentials, integration.repositoryUrl);
+  return { git: { type: 'token', token, username: 'x-access-token' }, apiToken: token, apiBaseUrl: app.apiBaseUrl };
 }
 
 export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {

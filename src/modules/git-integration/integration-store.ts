@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
+import type { GithubAppBinding } from './github-app-access.js';
 
 /**
  * The stored git integration of a team, with credentials decrypted: what the git
@@ -8,7 +9,8 @@ import type { SecretBox } from '../../lib/crypto/secret-box.js';
  * Storage (table git_integration_configs):
  * - `credential_type` is `token`, `github_app`, `ssh_key` or null (no credentials).
  * - `encrypted_credentials` is a SecretBox envelope of a JSON object:
- *   `{token, username?}` for `token`, `{installationId}` for `github_app`, null for
+ *   `{token, username?}` for `token`, `{installationId, verified?}` for `github_app`
+ *   (`verified`: the repository the installation was checked against, see github-app-access.ts), null for
  *   `ssh_key` (the private key lives, encrypted too, in git_ssh_keys, found via `ssh_key_id`).
  *
  * The SecretBox: the git-integration module registers `secretsPlugin` (./secrets.ts)
@@ -22,7 +24,7 @@ export const GIT_PROVIDERS = ['github', 'gitlab', 'bitbucket', 'generic'] as con
 export type GitCredentials =
   | { type: 'token'; token: string; username?: string }
   | { type: 'ssh_key'; sshKeyId: string; privateKey: string; publicKey: string }
-  | { type: 'github_app'; installationId: string }
+  | { type: 'github_app'; installationId: string; verified?: GithubAppBinding }
   | null;
 
 export interface GitIntegration {
@@ -45,16 +47,16 @@ export interface GitIntegration {
 }
 
 /** The sealed part of stored credentials (ssh keys are stored in their own table). */
-export type SealedCredentialPayload = { token: string; username?: string } | { installationId: string };
+export type SealedCredentialPayload = { token: string; username?: string } | { installationId: string; verified?: GithubAppBinding };
 
 export function sealCredentials(
   secrets: SecretBox,
-  credentials: { type: 'token'; token: string; username?: string } | { type: 'github_app'; installationId: string },
+  credentials: { type: 'token'; token: string; username?: string } | { type: 'github_app'; installationId: string; verified?: GithubAppBinding },
 ): string {
   const payload: SealedCredentialPayload =
     credentials.type === 'token'
       ? { token: credentials.token, ...(credentials.username ? { username: credentials.username } : {}) }
-      : { installationId: credentials.installationId };
+      : { installationId: credentials.installationId, ...(credentials.verified ? { verified: credentials.verified } : {}) };
   return secrets.seal(JSON.stringify(payload));
 }
 
@@ -78,8 +80,8 @@ export async function loadGitIntegration(
     const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { token: string; username?: string };
     credentials = { type: 'token', token: payload.token, ...(payload.username ? { username: payload.username } : {}) };
   } else if (row.credentialType === 'github_app' && row.encryptedCredentials) {
-    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { installationId: string };
-    credentials = { type: 'github_app', installationId: payload.installationId };
+    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { installationId: string; verified?: GithubAppBinding };
+    credentials = { type: 'github_app', installationId: payload.installationId, ...(payload.verified ? { verified: payload.verified } : {}) };
   }
 
   return {

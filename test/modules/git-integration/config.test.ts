@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
 import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
 
@@ -19,6 +20,7 @@ const SEED_BODY = {
 
 describe('git integration settings', () => {
   let t: TestApp;
+  let github: GithubApiStandIn;
   let auth: string;
   let teamId: string;
   const box = new SecretBox(KEY);
@@ -29,7 +31,13 @@ describe('git integration settings', () => {
   const record = <R extends { text: string }>(res: R) => (responses.push(res.text), res);
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { GIT_CREDENTIALS_KEY: KEY.toString('base64') } });
+    // GitHub App credentials are verified with GitHub before they are saved: a stand-in API
+    // knows the installations these tests use (github-app.test.ts covers the refusals).
+    github = await startGithubApi({
+      '12345678': { account: { login: 'acme-analytics', id: 1 }, repositories: ['planasonix-pipelines'] },
+      '42': { account: { login: 'a', id: 2 }, repositories: ['b'] },
+    });
+    t = await createTestApp({ env: { GIT_CREDENTIALS_KEY: KEY.toString('base64'), ...github.env(), GITHUB_GIT_URL: 'https://github.com' } });
     auth = bearer(await t.token({ team: 'git-cfg', user: 'gail', scopes: ['git:read', 'git:write', 'pipelines:read', 'pipelines:write'] }));
     teamId = (await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'git-cfg' } })).id;
   });
@@ -39,6 +47,7 @@ describe('git integration settings', () => {
     for (const text of responses) expect(text).not.toContain(TOKEN);
     expect(t.logs.text()).not.toContain(TOKEN);
     await t?.close();
+    await github?.close();
   });
 
   it('answers the not-configured body before anything is saved', async () => {

@@ -72,6 +72,12 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
           res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ token: INSTALLATION_TOKEN, expires_at: '2099-01-01T00:00:00Z' }));
           return;
         }
+        // The App's installation 777 belongs to the account that owns acme/pipes (checked before a save).
+        if (req.method === 'GET' && (req.url === '/app/installations/777' || req.url === '/repos/acme/pipes')) {
+          const account = { login: 'acme', id: 7 };
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url === '/repos/acme/pipes' ? { owner: account } : { account }));
+          return;
+        }
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ html_url: 'https://github.example/acme/pipes/pull/1', number: 1 }));
       });
     });
@@ -80,6 +86,7 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
       GIT_PROVIDER_API_URLS: `github=http://127.0.0.1:${(api.address() as AddressInfo).port}`,
       GITHUB_APP_ID: '4242',
       GITHUB_APP_PRIVATE_KEY: APP_KEY,
+      GITHUB_GIT_URL: new URL(server.url('acme/pipes')).origin,
     });
     dataDir = env.DATA_DIR!;
     t = await createTestApp({ jobs: true, env });
@@ -365,6 +372,7 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
     expect(res.body.data).toMatchObject({ reachable: true, permissions: ['read', 'write'], default_branch: 'main' });
     const exchange = prRequests.slice(before).find((r) => r.url === '/app/installations/777/access_tokens');
     expect(exchange?.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(exchange?.body).toEqual({ repositories: ['pipes'], permissions: { contents: 'write', pull_requests: 'write' } });
   });
 
   it('a failed operation reports a sanitised reason, also in the status', async () => {

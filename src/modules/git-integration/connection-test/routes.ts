@@ -17,7 +17,7 @@ const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
     '/git-integration/test',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...platformErrors(400, 401, 403, 404, 409, 429) } },
+      schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...platformErrors(400, 401, 403, 404, 409, 429, 503) } },
     },
     async (request) => ({ data: await testConnection(deps, authOf(request).teamId, request.body) }),
   );

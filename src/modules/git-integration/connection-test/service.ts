@@ -1,9 +1,11 @@
 import type { z } from 'zod';
-import { conflict, notFound } from '../../../lib/errors.js';
+import { conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
 import type { GitAuth } from '../../../lib/git/auth.js';
+import { ProviderError } from '../../../lib/git/providers/http.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
 import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { loadGitIntegration, type GitIntegration } from '../integration-store.js';
+import { verifyGithubAppAccess } from '../github-app-access.js';
+import { loadGitIntegration } from '../integration-store.js';
 import { validateRepositoryUrl } from '../repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
 import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
@@ -23,8 +25,8 @@ export async function testConnection(deps: GitDeps, teamId: string, body: Body) 
   if (!url) throw conflict('Git integration is not configured for this team; send repository_url or save the integration first');
 
   let auth: GitAuth;
-  if (body?.credentials !== undefined) auth = await bodyAuth(deps, teamId, saved, body.credentials);
-  else if (saved && url === saved.repositoryUrl) auth = (await resolveGitAuth(deps, saved)).git;
+  if (body?.credentials !== undefined) auth = await bodyAuth(deps, teamId, url, body.credentials);
+  else if (saved && url === saved.repositoryUrl) auth = (await providerFailureAsUnavailable(resolveGitAuth(deps, saved))).git;
   else auth = null;
 
   // The saved URL is checked against the config's pinned host keys (and pins the first one);
@@ -48,7 +50,7 @@ export async function testConnection(deps: GitDeps, teamId: string, body: Body) 
   };
 }
 
-async function bodyAuth(deps: GitDeps, teamId: string, saved: GitIntegration | null, credentials: NonNullable<Body>['credentials']): Promise<GitAuth> {
+async function bodyAuth(deps: GitDeps, teamId: string, url: string, credentials: NonNullable<Body>['credentials']): Promise<GitAuth> {
   if (!credentials) return null;
   if (credentials.type === 'token') return { type: 'token', token: credentials.token, username: credentials.username };
   if (credentials.type === 'ssh_key') {
@@ -56,6 +58,21 @@ async function bodyAuth(deps: GitDeps, teamId: string, saved: GitIntegration | n
     if (!key) throw notFound('SSH key not found');
     return { type: 'ssh_key', privateKey: deps.secrets.open(key.encryptedPrivateKey) };
   }
-  const integration = { ...(saved as GitIntegration), credentials: { type: 'github_app' as const, installationId: String(credentials.installation_id) } };
-  return (await resolveGitAuth(deps, integration)).git;
+  // An installation id is only used for a repository its account owns, on the App's host.
+  const app = deps.config.gitIntegration.githubApp;
+  if (!app) throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: 'this server has no GitHub App configured' }]);
+  const installationId = String(credentials.installation_id);
+  const checked = await verifyGithubAppAccess(app, deps.config.gitIntegration.operations.networkTimeoutMs, installationId, url);
+  if (!checked.ok) throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: checked.issue }]);
+  return { type: 'token', token: checked.token, username: 'x-access-token' };
+}
+
+/** GitHub failing to answer is the provider's outage (503), not a bug of ours (500). */
+async function providerFailureAsUnavailable<T>(pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof ProviderError) throw unavailable(`The provider could not be reached, retry shortly (${error.message})`);
+    throw error;
+  }
 }

@@ -95,7 +95,8 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
     if (!auth.apiToken) throw conflict('Opening a pull request needs token or GitHub App credentials');
     pullRequest = await openPullRequest({
       provider: integration.provider,
-      apiBaseUrl: deps.config.gitIntegration.providerApiUrls[integration.provider as 'github'] ?? '',
+      // An App's installation token goes only to the App's own API base.
+      apiBaseUrl: auth.apiBaseUrl ?? deps.config.gitIntegration.providerApiUrls[integration.provider as 'github'] ?? '',
       repositoryUrl: integration.repositoryUrl,
       token: auth.apiToken,
       username: auth.apiUsername,
