@@ -72,6 +72,9 @@ export function baseGitEnv(allowProtocols: readonly string[] = ['https', 'http',
     GIT_TERMINAL_PROMPT: '0',
     GCM_INTERACTIVE: 'never',
     GIT_ALLOW_PROTOCOL: allowProtocols.join(':'),
+    // Fails closed: only prepared credentials (auth.ts, ssh.ts) give git a real ssh command, so a
+    // network command without them can never reach ssh's defaults (the service account's ~/.ssh).
+    GIT_SSH_COMMAND: 'false',
   };
 }
 

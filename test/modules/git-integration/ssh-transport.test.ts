@@ -7,6 +7,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { GitRemotes } from '../../helpers/git-remotes.js';
 import { sshdUnavailable, startSshRemote, type SshRemote } from '../../helpers/ssh-remote.js';
 import { prepareGitAuth } from '../../../src/lib/git/auth.js';
+import { GitCommandError, runGit } from '../../../src/lib/git/run.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
 
 // git over ssh end to end against a real OpenSSH server (test/helpers/ssh-remote.ts):
@@ -103,7 +104,7 @@ describe.skipIf(unavailable)('git over ssh against a real sshd', { timeout: 120_
         execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'service-account-test', '-f', defaults[0]!]);
         ssh.authorize(readFileSync(`${defaults[0]}.pub`, 'utf8'));
         // Trusted too, so that only the choice of key can decide the outcome.
-        const hostKey = execFileSync('ssh-keyscan', ['-p', String(ssh.port), '-t', 'ed25519', '127.0.0.1'], { encoding: 'utf8' });
+        const hostKey = execFileSync('ssh-keyscan', ['-p', String(ssh.port), '-t', 'ed25519', '127.0.0.1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         writeFileSync(join(sshDir, 'known_hosts'), hostKey);
       }
       agentDir = mkdtempSync(join(tmpdir(), 'ssh-agent-test-'));
@@ -134,6 +135,13 @@ describe.skipIf(unavailable)('git over ssh against a real sshd', { timeout: 120_
       expect(ssh.log()).not.toMatch(/Accepted publickey/);
       // Nothing is pinned from a failed connection.
       expect(await fingerprint()).toBeNull();
+    });
+
+    it('a git command run without prepared credentials does not start ssh at all (fails closed)', async () => {
+      const connections = (ssh.log().match(/Connection from/g) ?? []).length;
+      const error = await runGit(['ls-remote', ssh.url(repoPath)], { timeoutMs: 15_000, cwd: tmpdir() }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GitCommandError);
+      expect((ssh.log().match(/Connection from/g) ?? []).length).toBe(connections);
     });
   });
 
