@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrlPolicy } from '../../../src/modules/git-integration/repository-url.js';
@@ -13,7 +14,7 @@ describe('repository_url', () => {
     ['https://gitlab.example.com:8443/group/sub/repo.git', 'https'],
     ['https://8.8.8.8/acme/repo.git', 'https'],
     ['ssh://git@github.com/acme/pipelines.git', 'ssh'],
-    ['ssh://git@bitbucket.org:22/acme/pipelines.git', 'ssh'],
+    ['ssh://git@bitbucket.example:7999/acme/pipelines.git', 'ssh'],
     ['git@github.com:acme/pipelines.git', 'ssh'],
     ['github.com:acme/pipelines.git', 'ssh'],
   ])('accepts %s by default', (url, protocol) => {
@@ -61,6 +62,12 @@ describe('repository_url', () => {
     ['https://[fe80::1]/a/b', 'IPv6 link-local'],
     ['https://[fd00::1]/a/b', 'IPv6 unique local'],
     ['https://[::ffff:169.254.169.254]/a/b', 'IPv4-mapped metadata'],
+    ['https://[::ffff:7f00:1]/a/b', 'IPv4-mapped loopback, hex'],
+    ['https://[64:ff9b::a9fe:a9fe]/a/b', 'NAT64 of the metadata address'],
+    ['https://[2002:7f00:1::1]/a/b', '6to4 of loopback'],
+    ['https://[2001:0:4136:e378::1]/a/b', 'Teredo'],
+    ['https://203.0.113.5/a/b', 'TEST-NET-3'],
+    ['http://github.com\\@127.0.0.1:1/x.git', 'backslash before @ (finding 2)'],
     ['git@127.0.0.1:a/b.git', 'scp-like loopback'],
     ['ssh://git@[::1]/a/b.git', 'ssh IPv6 loopback'],
     ['ssh://-oProxyCommand=touch/a', 'ssh option host'],
@@ -157,6 +164,47 @@ describe('validation through the API', () => {
       expect(res.status, url).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'invalid_request', details: [{ field: 'body.repository_url', issue: expect.any(String) }] });
     }
+  });
+
+  it('refuses every parser-differential form on save and on /test (issue 11, finding 2), before any DNS or connection', async () => {
+    const auth = `Bearer ${await strict.token({ team: 'val-differential', user: 'val', scopes: ['git:write'] })}`;
+    for (const url of [
+      'http://github.com\\@127.0.0.1:1/x.git',
+      'https://github.com\\@127.0.0.1:1/x.git',
+      'https://github.com%2f@evil.example/x',
+      'https://user@@github.com/x',
+      'https://github.com@evil.example/x',
+      'https://0x7f.1/x',
+      'https://2130706433/x',
+      'https://[::ffff:7f00:1]/x',
+      'https://github.com/a\tb',
+      'https://github.com/a\nb',
+      'https://github\u3002com/x',
+      'https://gith\u0456b.com/x',
+      'https://github.com./x',
+      'https://github.com:0443/x',
+      'https://github.com/a/../b',
+      'ssh://-oProxyCommand=x/y',
+      'git@github.com:-x',
+    ]) {
+      const saved = await save(strict, 'val-differential', { provider: 'generic', repository_url: url, credentials: { type: 'token', token: 'tok_never_sent_1234' } });
+      expect(saved.status, url).toBe(400);
+      expect(saved.body.error.details, url).toEqual([{ field: 'body.repository_url', issue: expect.any(String) }]);
+      const tested = await strict.http().post('/api/git-integration/test').set('authorization', auth).send({ repository_url: url, credentials: { type: 'token', token: 'tok_never_sent_1234' } });
+      expect(tested.status, url).toBe(400);
+      expect(tested.text).not.toContain('tok_never_sent_1234');
+    }
+  });
+
+  it('resolves host names before saving: a name that points inside is refused, a canonical URL is stored (issue 11, finding 3)', async () => {
+    const inside = await save(strict, 'val-names', { provider: 'generic', repository_url: `https://${hostname().toLowerCase()}/a/b.git` });
+    expect(inside.status).toBe(400);
+    const unknown = await save(strict, 'val-names', { provider: 'generic', repository_url: 'https://no-such-host.test/a/b.git' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details).toEqual([{ field: 'body.repository_url', issue: expect.stringMatching(/could not be resolved/) }]);
+    const res = await save(strict, 'val-names', { provider: 'github', repository_url: 'HTTPS://GitHub.com:443/acme/Pipes.git' });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.data.repository_url).toBe('https://github.com/acme/Pipes.git');
   });
 
   it('reports a bad URL and a bad prefix together', async () => {
