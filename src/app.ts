@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { JobRunner } from './jobs/runner.js';
+import { systemResolver, type HostResolver } from './lib/net/resolver.js';
 import corePlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
 import openapiPlugin from './plugins/openapi.js';
@@ -25,6 +26,8 @@ export interface AppDependencies {
   jobs?: JobRunner | null;
   /** The process logger; tests pass one that captures lines. */
   logger?: Logger;
+  /** Host name resolution for git remotes (default: the system's); tests map names to addresses. */
+  resolver?: HostResolver;
 }
 
 // Modules are plain async plugins; each installs its own auth hook and routes.
@@ -83,7 +86,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     void reply.header('x-request-id', request.id);
   });
 
-  await app.register(corePlugin, { config, db: deps.db, jobs: deps.jobs ?? null });
+  await app.register(corePlugin, { config, db: deps.db, jobs: deps.jobs ?? null, resolver: deps.resolver ?? systemResolver });
   await app.register(authPlugin);
   await app.register(openapiPlugin);
   await app.register(securityHeadersPlugin);

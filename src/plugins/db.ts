@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { Config } from '../config.js';
 import type { JobRunner } from '../jobs/runner.js';
+import type { HostResolver } from '../lib/net/resolver.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,6 +11,8 @@ declare module 'fastify' {
     db: Database;
     /** Absent when JOBS=off (e.g. a token CLI or a benchmark that needs no background work). */
     jobs: JobRunner | null;
+    /** Resolves the host names of git remotes (injected: tests send no DNS query). */
+    resolver: HostResolver;
   }
 }
 
@@ -17,6 +20,7 @@ export interface CoreDependencies {
   config: Config;
   db: Database;
   jobs: JobRunner | null;
+  resolver: HostResolver;
 }
 
 /** Makes the process-wide dependencies available to every plugin and route. */
@@ -25,6 +29,7 @@ export default fp(
     app.decorate('config', deps.config);
     app.decorate('db', deps.db);
     app.decorate('jobs', deps.jobs);
+    app.decorate('resolver', deps.resolver);
   },
   { name: 'db' },
 );

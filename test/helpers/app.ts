@@ -13,6 +13,8 @@ import { loggerOptions } from '../../src/http/logger.js';
 import { createToken } from '../../src/lib/auth/tokens.js';
 import type { Scope } from '../../src/lib/auth/scopes.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { stubResolver } from './resolver.js';
+import type { HostResolver } from '../../src/lib/net/resolver.js';
 
 /** Every log line the app wrote, parsed, for assertions (and for the secrets check). */
 export class LogCapture {
@@ -56,6 +58,8 @@ export interface TestAppOptions {
   jobs?: boolean;
   /** Reuse a database created earlier (e.g. to restart an app on the same data). */
   database?: TestDatabase;
+  /** Host names of git remotes; default stubResolver() (fixed names and /etc/hosts, never DNS). */
+  resolver?: HostResolver;
 }
 
 let counter = 0;
@@ -79,7 +83,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = pino(loggerOptions({ ...config, env: 'production' }), logs.stream);
   const db = await openDatabase(config, { logger: logger });
   const jobs = options.jobs ? new JobRunner(db.url, logger.child({ component: 'jobs' }), { max: 3, monitorIntervalSeconds: config.jobs.monitorIntervalSeconds }) : null;
-  const app = await buildApp({ config, db, jobs, logger: logger });
+  const app = await buildApp({ config, db, jobs, logger: logger, resolver: options.resolver ?? stubResolver() });
   await app.ready();
   await jobs?.start();
 

@@ -30,10 +30,13 @@ export interface PreparedGitAuth {
 export interface GitAuthOptions {
   /** Host keys pinned for the config (null: none yet) and where ssh connects; see ssh.ts. */
   ssh: Omit<SshOptions, 'privateKey'>;
+  /** Config pairs that pin http(s) to the checked address (`http.curloptResolve`, see src/lib/net/remote-target.ts). */
+  httpPin?: readonly [string, string][];
 }
 
 export async function prepareGitAuth(auth: GitAuth, options: GitAuthOptions): Promise<PreparedGitAuth> {
-  const config: [string, string][] = [['http.followRedirects', 'false']];
+  // No proxy either (the env is built from scratch, see run.ts): a proxy would resolve the name itself, unpinned.
+  const config: [string, string][] = [['http.followRedirects', 'false'], ['http.proxy', ''], ...(options.httpPin ?? [])];
   const ssh = await prepareSsh({ ...options.ssh, privateKey: auth?.type === 'ssh_key' ? auth.privateKey : null });
   const base = { readKnownHosts: ssh.readKnownHosts, dispose: ssh.dispose };
   if (auth?.type === 'token') {

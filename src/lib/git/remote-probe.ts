@@ -24,10 +24,12 @@ export interface ProbeOptions {
   allowProtocols: readonly string[];
   /** Pinned host keys (null: accept and report the first one) and where ssh connects. */
   ssh: GitAuthOptions['ssh'];
+  /** curl's resolve entry for the checked address (src/lib/net/remote-target.ts). */
+  httpPin?: GitAuthOptions['httpPin'];
 }
 
 export async function probeRemote(url: string, auth: GitAuth, options: ProbeOptions): Promise<ProbeResult> {
-  return withGitAuth(auth, { ssh: options.ssh }, async (prepared) => {
+  return withGitAuth(auth, { ssh: options.ssh, httpPin: options.httpPin }, async (prepared) => {
     const run = { timeoutMs: options.timeoutMs, allowProtocols: options.allowProtocols, env: prepared.env, secrets: prepared.secrets };
     const started = performance.now();
     let listing: string;

@@ -12,6 +12,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     secrets: app.gitSecrets,
     config: app.config,
+    resolver: app.resolver,
   };
   app.get(
     '/git-integration/history',

@@ -1,12 +1,16 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
-import { normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { connectionPin } from '../../../lib/net/remote-target.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
+import { requestSlots } from '../request-slots.js';
+import { fetchedWithin } from './clone-freshness.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last
 // fetched by an operation (no network on this request), except when the clone
-// does not know the branch yet: then it is fetched once.
+// does not know the branch yet and was not fetched within GIT_HISTORY_FRESH_SECONDS:
+// then it is fetched, in one of the bounded request slots (429 when none is free).
 
 export async function getHistory(deps: GitDeps, teamId: string, query: { branch?: string; path?: string; limit: number }) {
   const integration = await requireIntegration(deps, teamId);
@@ -16,11 +20,14 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
     throw invalidRequest('Invalid path', [{ field: 'query.path', issue: `must be inside the path prefix "${prefix}"` }]);
   }
   const branch = query.branch ?? integration.defaultBranch;
-  const repo = await openTeamRepository(deps.config, integration);
+  // Checked even when the clone answers alone: a config that no longer passes is refused the same way everywhere.
+  const target = await requireTeamRemote(deps, integration);
+  const repo = await openTeamRepository(deps.config, integration, target);
   let head = await repo.remoteBranch(branch);
-  if (!head) {
+  if (!head && !(await fetchedWithin(repo.dir, deps.config.gitIntegration.operations.historyFreshSeconds))) {
     const auth = await resolveGitAuth(deps, integration);
-    await withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared)).catch((error: unknown) => {
+    const fetch = () => withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared), connectionPin(target));
+    await requestSlots(deps.config).run(teamId, fetch).catch((error: unknown) => {
       if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);
       throw error;
     });

@@ -23,8 +23,9 @@ const operationRoutes: FastifyPluginAsyncZod = async (app) => {
       return app.db.prisma;
     },
     jobs: app.jobs,
+    maxQueuedPerTeam: app.config.gitIntegration.operations.maxQueuedPerTeam,
   };
-  if (app.jobs) defineGitOperationsQueue(app.jobs, { get prisma() { return app.db.prisma; }, secrets: app.gitSecrets, config: app.config });
+  if (app.jobs) defineGitOperationsQueue(app.jobs, { get prisma() { return app.db.prisma; }, secrets: app.gitSecrets, config: app.config, resolver: app.resolver });
 
   app.post(
     '/git-integration/push',
