@@ -13,6 +13,10 @@ import { sanitizeGitOutput } from '../../../src/lib/git/sanitize.js';
 import { openPullRequest } from '../../../src/lib/git/providers/pull-requests.js';
 import { createAppJwt, createInstallationToken } from '../../../src/lib/git/providers/github-app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+import { stubResolver } from '../../helpers/resolver.js';
+import { NO_PRIVATE_HOSTS } from '../../../src/lib/net/address-policy.js';
+import { parseGitUrl } from '../../../src/lib/net/git-url.js';
+import { connectionPin, pinRemote } from '../../../src/lib/net/remote-target.js';
 
 const TOKEN = 'tok_rw_s3cr3t_value_123456';
 const RO_TOKEN = 'tok_ro_s3cr3t_value_654321';
@@ -130,6 +134,37 @@ describe('git plumbing over smart HTTP with a token', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
+  });
+});
+
+describe('hostile repository URLs and host names at the git level (issue 11, findings 2 and 3)', () => {
+  const port = () => Number(new URL(http.url('repo')).port);
+  const options = (httpPin: [string, string][] = []) => ({ timeoutMs: 10_000, allowProtocols: protocols, ...noPins, httpPin });
+
+  it('the differential is real: git sends the token to 127.0.0.1 for the backslash URL, which the parser refuses', async () => {
+    const hostile = `http://github.com\\@127.0.0.1:${port()}/repo.git`;
+    const before = http.authorizations.length;
+    // The guard pin keeps a curl that read the host as github.com from asking DNS (it goes to 127.0.0.2, where nothing listens).
+    const probe = await probeRemote(hostile, { type: 'token', token: TOKEN }, options([['http.curloptResolve', `github.com:${port()}:127.0.0.2`]]));
+    expect(probe.reachable).toBe(true);
+    expect(http.authorizations.slice(before).some((header) => header.startsWith('Basic '))).toBe(true);
+    expect(parseGitUrl(hostile)).toMatchObject({ ok: false, issue: expect.stringMatching(/backslash/) });
+    expect(new URL(hostile).hostname).toBe('github.com'); // what the old validation looked at
+  });
+
+  it('git connects only where the pin says: a name no DNS knows, the canonical URL, the checked address', async () => {
+    const parsed = parseGitUrl(`HTTP://Pinned.TEST:${port()}/repo.git`);
+    if (!parsed.ok) throw new Error(parsed.issue);
+    expect(parsed.value.href).toBe(`http://pinned.test:${port()}/repo.git`);
+    const pinned = await pinRemote(parsed.value, { resolver: stubResolver({ 'pinned.test': ['127.0.0.1'] }), allowance: { ...NO_PRIVATE_HOSTS, all: true } });
+    if (!pinned.ok) throw new Error(pinned.issue);
+    const here = await probeRemote(parsed.value.href, { type: 'token', token: TOKEN }, options(connectionPin(pinned.value).httpPin));
+    expect(here).toMatchObject({ reachable: true, permissions: ['read', 'write'] });
+    // Another checked address for the same name: git goes there, not where some other lookup would say.
+    const moved = { ...pinned.value, address: '127.0.0.2' };
+    const there = await probeRemote(parsed.value.href, { type: 'token', token: TOKEN }, options(connectionPin(moved).httpPin));
+    expect(there.reachable).toBe(false);
+    expect(there.reason).toMatch(/unreachable/);
   });
 });
 
