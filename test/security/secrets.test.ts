@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type supertest from 'supertest';
 import { loggerOptions } from '../../src/http/logger.js';
 import { SecretBox } from '../../src/lib/crypto/secret-box.js';
+import { sshPrivateKeyContext } from '../../src/modules/git-integration/secret-contexts.js';
 import { CREDENTIALS_KEY, waitForOperation } from '../modules/git-integration/helpers.js';
 import { assertNoSecretsIn } from './secrets.js';
 import { createWorld, GIT_TOKEN, type World } from './world.js';
@@ -69,7 +70,7 @@ beforeAll(async () => {
   const key = await send(http().post('/api/git-integration/ssh-keys').set('authorization', authA).send({ comment: 'secrets-test' }));
   expect(key.status).toBe(201);
   const row = await t.db.prisma.gitSshKey.findUniqueOrThrow({ where: { id: key.body.data.id } });
-  privateKey = new SecretBox(Buffer.from(CREDENTIALS_KEY, 'base64')).open(row.encryptedPrivateKey);
+  privateKey = new SecretBox(Buffer.from(CREDENTIALS_KEY, 'base64')).open(row.encryptedPrivateKey, sshPrivateKeyContext(row.teamId, row.id));
   await send(
     http()
       .post('/api/git-integration/test')

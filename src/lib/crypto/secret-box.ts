@@ -2,15 +2,37 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 // Symmetric encryption for secrets kept in the database (git tokens, deploy keys).
 //
-// Envelope: `v1.<iv>.<tag>.<ciphertext>`, each part base64url. AES-256-GCM with a
-// fresh random 12-byte IV per value; the version prefix lets a later key or
-// algorithm rotation tell old values from new ones. The version string is bound
-// as additional authenticated data, so it cannot be swapped without detection.
+// Envelope: `v2.<iv>.<tag>.<ciphertext>`, each part base64url. AES-256-GCM with a
+// fresh random 12-byte IV per value. The additional authenticated data binds the
+// value to where it belongs: `v2|<purpose>|<teamId>|<rowId>`. A ciphertext copied
+// into another team's row, another row, or another column fails to open, so write
+// access to the database alone cannot move a team's credential to another tenant.
+//
+// `v1` envelopes (AAD = "v1", bound to nothing) are never opened: the git-integration
+// module re-seals them as v2, bound to the row they are in, once at start
+// (reseal-legacy-secrets.ts), and `open` refuses them after that.
 
-const VERSION = 'v1';
+const VERSION = 'v2';
+export const LEGACY_VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 export const SECRET_KEY_BYTES = 32;
+
+/** Where a sealed value is stored: it opens only with the same context. */
+export interface SecretContext {
+  /** What the value is, e.g. `git-credentials` or `ssh-private-key`. */
+  purpose: string;
+  teamId: string;
+  /** The primary key of the row holding the value. */
+  rowId: string;
+}
+
+function associatedData(version: string, context: SecretContext): Buffer {
+  const parts = [context.purpose, context.teamId, context.rowId];
+  // The separator must not occur in a part, or two contexts could share one AAD.
+  if (parts.some((part) => part === '' || part.includes('|'))) throw new SecretBoxError('invalid secret context');
+  return Buffer.from([version, ...parts].join('|'));
+}
 
 export class SecretBoxError extends Error {
   override name = 'SecretBoxError';
@@ -24,27 +46,42 @@ export class SecretBox {
     this.#key = Buffer.from(key);
   }
 
-  seal(plain: string): string {
+  seal(plain: string, context: SecretContext): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(VERSION));
+    cipher.setAAD(associatedData(VERSION, context));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
     return [VERSION, iv, cipher.getAuthTag(), body].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
   }
 
-  open(sealed: string): string {
+  open(sealed: string, context: SecretContext): string {
+    return this.#decrypt(sealed, VERSION, associatedData(VERSION, context));
+  }
+
+  /**
+   * Opens a `v1` envelope (bound to nothing). Only for the one-off re-sealing pass at start;
+   * every other reader uses `open`, which refuses v1.
+   */
+  openLegacy(sealed: string): string {
+    return this.#decrypt(sealed, LEGACY_VERSION, Buffer.from(LEGACY_VERSION));
+  }
+
+  #decrypt(sealed: string, version: string, aad: Buffer): string {
     const parts = sealed.split('.');
-    if (parts.length !== 4 || parts[0] !== VERSION) throw new SecretBoxError('unknown secret envelope format');
+    if (parts[0] === LEGACY_VERSION && version !== LEGACY_VERSION) {
+      throw new SecretBoxError('stored secret is in the unbound v1 format (re-sealed at server start when the key opens it)');
+    }
+    if (parts.length !== 4 || parts[0] !== version) throw new SecretBoxError('unknown secret envelope format');
     const [, iv, tag, body] = parts.map((p) => Buffer.from(p, 'base64url')) as [Buffer, Buffer, Buffer, Buffer];
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('malformed secret envelope');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(VERSION));
+      decipher.setAAD(aad);
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
     } catch (cause) {
-      // Wrong key or tampered value; never echo the input.
-      throw new SecretBoxError('secret could not be decrypted (wrong key or corrupted value)', { cause });
+      // Wrong key, tampered value, or a value moved from another row or team; never echo the input.
+      throw new SecretBoxError('stored secret could not be decrypted (wrong key, corrupted value, or a value copied from another row)', { cause });
     }
   }
 }

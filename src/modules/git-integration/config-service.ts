@@ -4,6 +4,7 @@ import { generateEd25519KeyPair } from '../../lib/crypto/openssh.js';
 import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../lib/ids.js';
 import { sealCredentials, type GitProvider } from './integration-store.js';
+import { sshPrivateKeyContext } from './secret-contexts.js';
 import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
 import { verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
@@ -60,7 +61,7 @@ export async function getIntegration(prisma: PrismaClient, teamId: string): Prom
 type CredentialColumns = { credentialType: CredentialType | null; encryptedCredentials: string | null; sshKeyId: string | null };
 
 /** The credential columns to write; undefined keeps the stored ones. */
-function credentialColumns(body: SaveIntegrationBody, secrets: SecretBox, issues: FieldIssue[]): CredentialColumns | undefined {
+function credentialColumns(teamId: string, body: SaveIntegrationBody, secrets: SecretBox, issues: FieldIssue[]): CredentialColumns | undefined {
   const { credentials, ssh_key_id: topLevelKey } = body;
   if (topLevelKey !== undefined && credentials !== undefined && !(credentials?.type === 'ssh_key' && credentials.ssh_key_id === topLevelKey)) {
     issues.push({ field: 'body.ssh_key_id', issue: 'conflicts with credentials; send one of them' });
@@ -73,8 +74,8 @@ function credentialColumns(body: SaveIntegrationBody, secrets: SecretBox, issues
   }
   const sealed =
     credentials.type === 'token'
-      ? sealCredentials(secrets, { type: 'token', token: credentials.token, username: credentials.username })
-      : sealCredentials(secrets, { type: 'github_app', installationId: String(credentials.installation_id) });
+      ? sealCredentials(secrets, teamId, { type: 'token', token: credentials.token, username: credentials.username })
+      : sealCredentials(secrets, teamId, { type: 'github_app', installationId: String(credentials.installation_id) });
   return { credentialType: credentials.type, encryptedCredentials: sealed, sshKeyId: null };
 }
 
@@ -115,7 +116,7 @@ export async function saveIntegration(
     if (prefix.ok) pathPrefix = prefix.value;
     else issues.push({ field: 'body.path_prefix', issue: prefix.issue });
   }
-  const credentials = credentialColumns(body, deps.secrets, issues);
+  const credentials = credentialColumns(teamId, body, deps.secrets, issues);
   // GitHub App credentials are stored only once verified for the repository (github-app-save.ts).
   const appColumns = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
 
@@ -199,7 +200,7 @@ export async function createSshKey(
   const id = prefixedId(SSH_KEY_ID_PREFIX);
   const pair = generateEd25519KeyPair(comment ?? id);
   return prisma.gitSshKey.create({
-    data: { id, teamId, publicKey: pair.publicKey, fingerprint: pair.fingerprint, encryptedPrivateKey: secrets.seal(pair.privateKey) },
+    data: { id, teamId, publicKey: pair.publicKey, fingerprint: pair.fingerprint, encryptedPrivateKey: secrets.seal(pair.privateKey, sshPrivateKeyContext(teamId, id)) },
     select: { id: true, publicKey: true, fingerprint: true, createdAt: true },
   });
 }

@@ -3,7 +3,8 @@ import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import type { FieldIssue } from '../../lib/errors.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
 import { verifyGithubAppAccess, type GithubAppBinding, type GithubAppSettings } from './github-app-access.js';
-import { sealCredentials } from './integration-store.js';
+import { openStored, sealCredentials } from './integration-store.js';
+import { gitCredentialsContext } from './secret-contexts.js';
 
 // Saving GitHub App credentials: the installation is verified against the repository
 // before anything is stored, and again when the repository_url of stored App
@@ -51,7 +52,7 @@ export async function verifiedGithubAppColumns(
     if (existing?.credentialType !== 'github_app' || !existing.encryptedCredentials || checkedUrl === existing.repositoryUrl) return undefined;
     // Stored App credentials follow a new URL only on the same host; another host is config-service's rule.
     if (!sameHost(checkedUrl!, existing.repositoryUrl)) return undefined;
-    installationId = (JSON.parse(deps.secrets.open(existing.encryptedCredentials)) as { installationId: string }).installationId;
+    installationId = (JSON.parse(openStored(deps.secrets, existing.encryptedCredentials, gitCredentialsContext(teamId))) as { installationId: string }).installationId;
   }
   if (url === undefined) return undefined; // first save without repository_url: reported as required
 
@@ -65,7 +66,7 @@ export async function verifiedGithubAppColumns(
     return undefined;
   }
   const verified: GithubAppBinding = checked.binding;
-  return { credentialType: 'github_app', encryptedCredentials: sealCredentials(deps.secrets, { type: 'github_app', installationId, verified }), sshKeyId: null };
+  return { credentialType: 'github_app', encryptedCredentials: sealCredentials(deps.secrets, teamId, { type: 'github_app', installationId, verified }), sshKeyId: null };
 }
 
 function sameHost(a: string, b: string): boolean {

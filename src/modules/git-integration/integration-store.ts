@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../../db/database.js';
-import type { SecretBox } from '../../lib/crypto/secret-box.js';
+import { SecretBoxError, type SecretBox, type SecretContext } from '../../lib/crypto/secret-box.js';
+import { conflict } from '../../lib/errors.js';
+import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
 import type { GithubAppBinding } from './github-app-access.js';
 
 /**
@@ -49,15 +51,31 @@ export interface GitIntegration {
 /** The sealed part of stored credentials (ssh keys are stored in their own table). */
 export type SealedCredentialPayload = { token: string; username?: string } | { installationId: string; verified?: GithubAppBinding };
 
+/** Seals `credentials` for the git_integration_configs row of `teamId` (it opens nowhere else). */
 export function sealCredentials(
   secrets: SecretBox,
+  teamId: string,
   credentials: { type: 'token'; token: string; username?: string } | { type: 'github_app'; installationId: string; verified?: GithubAppBinding },
 ): string {
   const payload: SealedCredentialPayload =
     credentials.type === 'token'
       ? { token: credentials.token, ...(credentials.username ? { username: credentials.username } : {}) }
       : { installationId: credentials.installationId, ...(credentials.verified ? { verified: credentials.verified } : {}) };
-  return secrets.seal(JSON.stringify(payload));
+  return secrets.seal(JSON.stringify(payload), gitCredentialsContext(teamId));
+}
+
+/**
+ * Opens a stored secret of the team. One that does not open (another key, or a value copied
+ * from another row or team) fails the request or operation with a message the team can act
+ * on; nothing is sent anywhere.
+ */
+export function openStored(secrets: SecretBox, sealed: string, context: SecretContext): string {
+  try {
+    return secrets.open(sealed, context);
+  } catch (error) {
+    if (!(error instanceof SecretBoxError)) throw error;
+    throw conflict('The stored git credentials of this team cannot be decrypted (another server key, or they were not saved for this team); save the credentials again');
+  }
 }
 
 export async function loadGitIntegration(
@@ -73,14 +91,15 @@ export async function loadGitIntegration(
     credentials = {
       type: 'ssh_key',
       sshKeyId: row.sshKey.id,
-      privateKey: secrets.open(row.sshKey.encryptedPrivateKey),
+      // Bound to the team asked for: a key row of another team does not open here.
+      privateKey: openStored(secrets, row.sshKey.encryptedPrivateKey, sshPrivateKeyContext(teamId, row.sshKey.id)),
       publicKey: row.sshKey.publicKey,
     };
   } else if (row.credentialType === 'token' && row.encryptedCredentials) {
-    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { token: string; username?: string };
+    const payload = JSON.parse(openStored(secrets, row.encryptedCredentials, gitCredentialsContext(teamId))) as { token: string; username?: string };
     credentials = { type: 'token', token: payload.token, ...(payload.username ? { username: payload.username } : {}) };
   } else if (row.credentialType === 'github_app' && row.encryptedCredentials) {
-    const payload = JSON.parse(secrets.open(row.encryptedCredentials)) as { installationId: string; verified?: GithubAppBinding };
+    const payload = JSON.parse(openStored(secrets, row.encryptedCredentials, gitCredentialsContext(teamId))) as { installationId: string; verified?: GithubAppBinding };
     credentials = { type: 'github_app', installationId: payload.installationId, ...(payload.verified ? { verified: payload.verified } : {}) };
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SecretBox } from '../../lib/crypto/secret-box.js';
 import { loadOrCreateKeyFile } from '../../lib/crypto/key-file.js';
+import { resealLegacySecrets } from './reseal-legacy-secrets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,8 @@ export const CREDENTIALS_KEY_FILE = 'credentials.key';
 
 /**
  * Loads the credentials key once, at registration: `GIT_CREDENTIALS_KEY` when set,
- * else `DATA_DIR/credentials.key` (created with mode 0600 on first start).
+ * else `DATA_DIR/credentials.key` (created with mode 0600 on first start), then re-seals
+ * any `v1` value still stored (reseal-legacy-secrets.ts).
  * Wrapped with fastify-plugin so the decoration reaches the module's other plugins.
  */
 export default fp(
@@ -31,7 +33,12 @@ export default fp(
         'GIT_CREDENTIALS_KEY is not set; git credentials are encrypted with a key file. Set GIT_CREDENTIALS_KEY in production and keep it out of backups of the data directory',
       );
     }
-    app.decorate('gitSecrets', new SecretBox(key));
+    const secrets = new SecretBox(key);
+    app.decorate('gitSecrets', secrets);
+    // Stored values sealed before they were bound to their team and row (v1) are bound now, once.
+    const { resealed, unreadable } = await resealLegacySecrets(app.db.prisma, secrets);
+    if (resealed > 0) app.log.info({ resealed }, 'git credentials re-sealed from the v1 to the v2 (team- and row-bound) envelope');
+    if (unreadable > 0) app.log.warn({ unreadable }, 'some stored v1 git credentials cannot be opened with this key; those integrations fail until their credentials are saved again');
   },
   { name: 'git-secrets' },
 );

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
+import { gitCredentialsContext } from '../../../src/modules/git-integration/secret-contexts.js';
 import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
 
 const KEY = randomBytes(32);
@@ -89,10 +90,10 @@ describe('git integration settings', () => {
       [teamId],
     );
     const column = rows[0]!.encrypted_credentials;
-    expect(column).toMatch(/^v1\./);
+    expect(column).toMatch(/^v2\./);
     expect(column).not.toContain(TOKEN);
     expect(column).not.toContain(Buffer.from(TOKEN).toString('base64'));
-    expect(JSON.parse(box.open(column))).toEqual({ token: TOKEN, username: 'x-access-token' });
+    expect(JSON.parse(box.open(column, gitCredentialsContext(teamId)))).toEqual({ token: TOKEN, username: 'x-access-token' });
 
     const loaded = await loadGitIntegration(t.db.prisma, teamId, box);
     expect(loaded).toMatchObject({

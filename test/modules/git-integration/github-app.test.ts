@@ -219,7 +219,7 @@ describe('GitHub App installations are tied to the repository owner and the App 
       // Verified for acme/pipes2, the row now names another repository on the App host.
       { repositoryUrl: gitHost.url('acme/pipes'), message: /verified for another repository/ },
       // Saved before verification existed, with another account's installation: verified at use, refused.
-      { repositoryUrl: gitHost.url('acme/pipes'), encryptedCredentials: sealCredentials(box, { type: 'github_app', installationId: '2002' }), message: /does not belong/ },
+      { repositoryUrl: gitHost.url('acme/pipes'), encryptedCredentials: sealCredentials(box, acmeTeamId, { type: 'github_app', installationId: '2002' }), message: /does not belong/ },
     ];
     const original = await t.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId: acmeTeamId } });
     try {

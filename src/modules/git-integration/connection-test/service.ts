@@ -5,7 +5,8 @@ import { ProviderError } from '../../../lib/git/providers/http.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
 import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { verifyGithubAppAccess } from '../github-app-access.js';
-import { loadGitIntegration } from '../integration-store.js';
+import { loadGitIntegration, openStored } from '../integration-store.js';
+import { sshPrivateKeyContext } from '../secret-contexts.js';
 import { validateRepositoryUrl } from '../repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
 import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
@@ -56,7 +57,7 @@ async function bodyAuth(deps: GitDeps, teamId: string, url: string, credentials:
   if (credentials.type === 'ssh_key') {
     const key = await deps.prisma.gitSshKey.findFirst({ where: { id: credentials.ssh_key_id, teamId } });
     if (!key) throw notFound('SSH key not found');
-    return { type: 'ssh_key', privateKey: deps.secrets.open(key.encryptedPrivateKey) };
+    return { type: 'ssh_key', privateKey: openStored(deps.secrets, key.encryptedPrivateKey, sshPrivateKeyContext(teamId, key.id)) };
   }
   // An installation id is only used for a repository its account owns, on the App's host.
   const app = deps.config.gitIntegration.githubApp;

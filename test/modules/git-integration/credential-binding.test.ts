@@ -1,0 +1,136 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
+import { resealLegacySecrets } from '../../../src/modules/git-integration/reseal-legacy-secrets.js';
+import { gitCredentialsContext, sshPrivateKeyContext } from '../../../src/modules/git-integration/secret-contexts.js';
+import { CREDENTIALS_KEY, gitTestEnv, waitForOperation } from './helpers.js';
+
+// Stored credentials are sealed for one team and one row (AES-GCM associated data
+// `v2|<purpose>|<teamId>|<rowId>`): a ciphertext copied into another team's row does not open,
+// the operation fails with a clear message, and no credential is sent anywhere.
+// v1 values (bound to nothing) are re-sealed once at start, then refused.
+
+const TOKEN_A = 'tok_TeamA_s3cret_0123456789abcdef';
+const TOKEN_B = 'tok_TeamB_s3cret_fedcba9876543210';
+const KEY = Buffer.from(CREDENTIALS_KEY, 'base64');
+
+/** A value as the server sealed it before v2: AAD "v1", bound to nothing. */
+function sealV1(plain: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', KEY, iv, { authTagLength: 16 });
+  cipher.setAAD(Buffer.from('v1'));
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), body].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+}
+
+describe('credential ciphertexts are bound to their team and row', { timeout: 90_000 }, () => {
+  let t: TestApp;
+  let remotes: GitRemotes;
+  let server: HttpGitServer;
+  const auth: Record<'a' | 'b', string> = { a: '', b: '' };
+  const team: Record<'a' | 'b', string> = { a: '', b: '' };
+
+  const pull = async (who: 'a' | 'b') => {
+    const res = await t.http().post('/api/git-integration/pull').set('authorization', auth[who]).send({});
+    expect(res.status).toBe(202);
+    return waitForOperation(t, auth[who], res.body.data.operation_id);
+  };
+  const column = async (teamId: string) =>
+    (await t.db.pool.query<{ c: string }>('SELECT encrypted_credentials AS c FROM git_integration_configs WHERE team_id = $1', [teamId])).rows[0]!.c;
+  const setColumn = (teamId: string, value: string) =>
+    t.db.pool.query('UPDATE git_integration_configs SET encrypted_credentials = $2 WHERE team_id = $1', [teamId, value]);
+
+  beforeAll(async () => {
+    remotes = new GitRemotes();
+    remotes.createBare('team-a/pipes', { files: { 'README.md': 'a\n' } });
+    remotes.createBare('team-b/pipes', { files: { 'README.md': 'b\n' } });
+    server = await startHttpGitServer(remotes.root, { [TOKEN_A]: 'rw', [TOKEN_B]: 'rw' });
+    t = await createTestApp({ jobs: true, env: gitTestEnv() });
+    for (const [who, token] of [['a', TOKEN_A], ['b', TOKEN_B]] as const) {
+      auth[who] = `Bearer ${await t.token({ team: `binding-${who}`, user: who, scopes: ['git:read', 'git:write', 'pipelines:read'] })}`;
+      team[who] = (await t.db.prisma.team.findUniqueOrThrow({ where: { name: `binding-${who}` } })).id;
+      const res = await t
+        .http()
+        .post('/api/git-integration')
+        .set('authorization', auth[who])
+        .send({ enabled: true, provider: 'generic', repository_url: server.url(`team-${who}/pipes`), default_branch: 'main', credentials: { type: 'token', token } });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await server?.close();
+    remotes?.close();
+  });
+
+  it('stores v2 envelopes that open only for their own team and row', async () => {
+    const box = new SecretBox(KEY);
+    const sealedA = await column(team.a);
+    expect(sealedA).toMatch(/^v2\./);
+    expect(JSON.parse(box.open(sealedA, gitCredentialsContext(team.a)))).toMatchObject({ token: TOKEN_A });
+    expect(() => box.open(sealedA, gitCredentialsContext(team.b))).toThrow(/could not be decrypted/);
+    // Same team, another purpose/row: refused too.
+    expect(() => box.open(sealedA, sshPrivateKeyContext(team.a, team.a))).toThrow(/could not be decrypted/);
+  });
+
+  it("team A's ciphertext copied into team B's row fails B's operations; no token is sent", async () => {
+    expect((await pull('b')).status).toBe('succeeded');
+    const original = await column(team.b);
+    await setColumn(team.b, await column(team.a));
+    try {
+      const before = server.authorizations.length;
+      const op = await pull('b');
+      expect(op.status).toBe('failed');
+      expect(op.error).toMatch(/stored git credentials of this team cannot be decrypted/);
+      const test = await t.http().post('/api/git-integration/test').set('authorization', auth.b).send({});
+      expect(test.status).toBe(409);
+      expect(test.body.error.message).toMatch(/cannot be decrypted/);
+      // Nothing reached the git server: neither team's token was sent on B's behalf.
+      expect(server.authorizations.slice(before)).toEqual([]);
+      expect(`${op.error} ${test.text}`).not.toContain(TOKEN_A);
+    } finally {
+      await setColumn(team.b, original);
+    }
+    expect((await pull('b')).status).toBe('succeeded');
+  });
+
+  it("team A's deploy key copied into team B's key row does not open for B", async () => {
+    const keys: Record<string, string> = {};
+    for (const who of ['a', 'b'] as const) {
+      const res = await t.http().post('/api/git-integration/ssh-keys').set('authorization', auth[who]).send({});
+      expect(res.status).toBe(201);
+      keys[who] = res.body.data.id;
+    }
+    const rowA = await t.db.prisma.gitSshKey.findUniqueOrThrow({ where: { id: keys.a! } });
+    await t.db.prisma.gitSshKey.update({ where: { id: keys.b! }, data: { encryptedPrivateKey: rowA.encryptedPrivateKey } });
+    const box = new SecretBox(KEY);
+    expect(box.open(rowA.encryptedPrivateKey, sshPrivateKeyContext(team.a, keys.a!))).toMatch(/OPENSSH PRIVATE KEY/);
+    expect(() => box.open(rowA.encryptedPrivateKey, sshPrivateKeyContext(team.b, keys.b!))).toThrow(/could not be decrypted/);
+    // Nor in another row of the same team.
+    expect(() => box.open(rowA.encryptedPrivateKey, sshPrivateKeyContext(team.a, keys.b!))).toThrow(/could not be decrypted/);
+  });
+
+  it('a v1 value is refused until the start-up pass re-seals it in place, bound to its row', async () => {
+    await setColumn(team.a, sealV1(JSON.stringify({ token: TOKEN_A })));
+    const refused = await pull('a');
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatch(/cannot be decrypted/);
+
+    // What the git-integration module runs at every start.
+    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 1, unreadable: 0 });
+    const resealed = await column(team.a);
+    expect(resealed).toMatch(/^v2\./);
+    expect(JSON.parse(new SecretBox(KEY).open(resealed, gitCredentialsContext(team.a)))).toEqual({ token: TOKEN_A });
+    expect((await pull('a')).status).toBe('succeeded');
+    // Done once: a second pass finds nothing.
+    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 0 });
+
+    // A v1 value sealed with another key is left alone and reported.
+    await setColumn(team.a, sealV1(JSON.stringify({ token: TOKEN_A })).replace(/^v1\.[^.]+/, `v1.${randomBytes(12).toString('base64url')}`));
+    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 1 });
+    await setColumn(team.a, resealed);
+  });
+});
