@@ -42,6 +42,15 @@ export function sshHostKeyAlias(host: string, port?: number | string | null): st
 
 export async function prepareSsh(options: SshOptions): Promise<SshSession> {
   const dir = await mkdtemp(join(tmpdir(), 'git-ssh-'));
+  try {
+    return await sessionIn(dir, options);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function sessionIn(dir: string, options: SshOptions): Promise<SshSession> {
   const knownHostsFile = join(dir, 'known_hosts');
   const pinned = (options.knownHosts ?? '').trim();
   await writeFile(knownHostsFile, pinned ? `${pinned}\n` : '', { mode: 0o600 });
