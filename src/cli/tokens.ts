@@ -18,6 +18,8 @@ Durations: <n>s, <n>m, <n>h, <n>d or <n>w.`;
 
 class UsageError extends Error {}
 
+const MAX_EXPIRES_IN_MS = 100 * 365 * 86_400_000;
+
 function parseScopes(value: string | undefined): Scope[] | undefined {
   if (value === undefined) return undefined;
   const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -63,18 +65,20 @@ async function run(argv: string[], db: () => Promise<Database>): Promise<string>
     case 'create': {
       if (!values.team || !values.user) throw new UsageError('create needs --team and --user');
       const scopes = parseScopes(values.scopes);
-      let expiresAt: Date | null = null;
+      let expiresInMs: number | undefined;
       if (values['expires-in'] !== undefined) {
-        const ms = parseDuration(values['expires-in']);
-        if (ms === undefined) throw new UsageError(`Invalid --expires-in "${values['expires-in']}" (e.g. 30d, 12h)`);
-        expiresAt = new Date(Date.now() + ms);
+        expiresInMs = parseDuration(values['expires-in']);
+        if (expiresInMs === undefined || expiresInMs > MAX_EXPIRES_IN_MS) {
+          throw new UsageError(`Invalid --expires-in "${values['expires-in']}": a positive duration of at most 100 years (e.g. 30d, 12h)`);
+        }
       }
+      // The lifetime is counted from created_at, not from now: opening the database takes a while.
       const created = await createToken((await db()).prisma, {
         team: values.team,
         user: values.user,
         name: values.name,
         scopes,
-        expiresAt,
+        expiresInMs,
       });
       if (values.json) return JSON.stringify({ token: created.token, ...toJson(created) });
       return [

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createToken } from '../../src/lib/auth/tokens.js';
 
 const run = promisify(execFile);
 
@@ -41,6 +42,24 @@ describe('token CLI', () => {
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThan(30.1);
   });
+
+  it('--expires-in counts from created_at: 1s expires exactly one second after creation', async () => {
+    const result = await cli('create', '--team', 'acme', '--user', 'brief', '--expires-in', '1s', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const token = JSON.parse(result.stdout) as { created_at: string; expires_at: string };
+    expect(Date.parse(token.expires_at) - Date.parse(token.created_at)).toBe(1000);
+  });
+
+  it('rejects a lifetime that is not positive, or too long to store, with exit code 2', async () => {
+    for (const duration of ['0s', '--expires-in=-1s', '999999w']) {
+      const args = duration.startsWith('--') ? [duration] : ['--expires-in', duration];
+      const result = await cli('create', '--team', 'acme', '--user', 'never', ...args);
+      expect(result.code, `${duration}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain('--expires-in');
+    }
+    await expect(createToken(null as never, { team: 'a', user: 'b', expiresInMs: 0 })).rejects.toThrow(RangeError);
+    await expect(createToken(null as never, { team: 'a', user: 'b', expiresInMs: -1000 })).rejects.toThrow(RangeError);
+  }, 120_000);
 
   it('defaults to every scope', async () => {
     const result = await cli('create', '--team', 'acme', '--user', 'admin', '--json');

@@ -30,6 +30,8 @@ export interface CreateTokenInput {
   name?: string;
   scopes?: readonly Scope[];
   expiresAt?: Date | null;
+  /** Lifetime counted from the token's created_at (same clock, same instant); wins over expiresAt. */
+  expiresInMs?: number;
 }
 
 export interface TokenSummary {
@@ -74,6 +76,15 @@ export async function createToken(
 ): Promise<TokenSummary & { token: string }> {
   const raw = generateRawToken();
   const scopes = [...new Set(input.scopes ?? ALL_SCOPES)];
+  // created_at is set here, not by the database default, so that an expiry computed from it
+  // can never come before it (a CLI start-up of a few seconds once made `1s` expire in the past).
+  const createdAt = new Date();
+  let expiresAt = input.expiresAt ?? null;
+  if (input.expiresInMs !== undefined) {
+    if (!Number.isSafeInteger(input.expiresInMs) || input.expiresInMs <= 0) throw new RangeError('A token lifetime must be a positive number of milliseconds');
+    expiresAt = new Date(createdAt.getTime() + input.expiresInMs);
+    if (Number.isNaN(expiresAt.getTime())) throw new RangeError('A token lifetime must end before the year 275760');
+  }
   return prisma.$transaction(async (tx) => {
     const team = await tx.team.upsert({
       where: { name: input.team },
@@ -94,7 +105,8 @@ export async function createToken(
         tokenHash: hashToken(raw),
         tokenPrefix: raw.slice(0, DISPLAY_PREFIX_LENGTH),
         scopes,
-        expiresAt: input.expiresAt ?? null,
+        expiresAt,
+        createdAt,
       },
     });
     return { token: raw, ...toSummary({ ...row, team, user }) };
