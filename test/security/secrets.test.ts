@@ -5,7 +5,7 @@ import { loggerOptions } from '../../src/http/logger.js';
 import { SecretBox } from '../../src/lib/crypto/secret-box.js';
 import { sshPrivateKeyContext } from '../../src/modules/git-integration/secret-contexts.js';
 import { CREDENTIALS_KEY, waitForOperation } from '../modules/git-integration/helpers.js';
-import { assertNoSecretsIn } from './secrets.js';
+import { assertNoSecretsIn, CREDENTIAL_COLUMNS, credentialLikeColumns, dumpAllTables } from './secrets.js';
 import { createWorld, GIT_TOKEN, type World } from './world.js';
 
 // A realistic session on all three surfaces, logged at trace level, then every
@@ -105,6 +105,49 @@ function secrets(): Record<string, string> {
   [...new Set(world.gitServer.authorizations)].filter(Boolean).forEach((header, i) => (found[`git Authorization ${i}`] = header.replace(/^Basic /, '')));
   return found;
 }
+
+describe('secrets are stored only sealed or hashed', { timeout: 60_000 }, () => {
+  const query = <R extends Record<string, unknown>>(sql: string, params?: unknown[]) => world.t.db.pool.query<R>(sql, params);
+
+  it('every column named like a credential is classified, and every classified column exists', async () => {
+    const columns = await credentialLikeColumns(query);
+    expect(columns.filter((c) => !(c in CREDENTIAL_COLUMNS)), 'unclassified credential-like columns: add them to CREDENTIAL_COLUMNS in test/security/secrets.ts').toEqual([]);
+    expect(Object.keys(CREDENTIAL_COLUMNS).filter((c) => !columns.includes(c)), 'classified columns that no longer exist').toEqual([]);
+  });
+
+  it('sealed columns hold v2 envelopes and hash columns hold SHA-256 digests, never the value', async () => {
+    const raw = new Set(world.rawTokens);
+    for (const [column, kind] of Object.entries(CREDENTIAL_COLUMNS)) {
+      if (kind === 'not secret') continue;
+      const [table, name] = column.split('.') as [string, string];
+      const { rows } = await query<{ v: string }>(`SELECT ${name} AS v FROM ${table} WHERE ${name} IS NOT NULL`);
+      expect(rows.length, `${column} has rows to check`).toBeGreaterThan(0);
+      for (const { v } of rows) {
+        if (kind === 'sealed') expect(v, column).toMatch(/^v2\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
+        else expect(v, column).toMatch(/^[0-9a-f]{64}$/);
+        expect(raw.has(v), column).toBe(false);
+      }
+    }
+  });
+
+  it('no row of any table contains a plaintext secret in any encoding', async () => {
+    const found = secrets();
+    for (const { table, text } of await dumpAllTables(query)) assertNoSecretsIn(text, found, `table ${table}`);
+  });
+
+  it('the scan would catch a token stored in clear (checked inside a rolled-back transaction)', async () => {
+    const client = await world.t.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('UPDATE git_integration_configs SET encrypted_credentials = $1', [JSON.stringify({ token: GIT_TOKEN })]);
+      const dump = await dumpAllTables((sql, params) => client.query(sql, params));
+      expect(() => dump.forEach(({ table, text }) => assertNoSecretsIn(text, { 'git token': GIT_TOKEN }, `table ${table}`))).toThrow(/git_integration_configs contains git token/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
 
 describe('secrets never reach logs or responses', { timeout: 60_000 }, () => {
   it('drove the flow through the git remote with the token', () => {
