@@ -255,11 +255,13 @@ describe('provider REST clients', () => {
     verifier.update(`${header}.${payload}`);
     expect(verifier.verify(publicKey, Buffer.from(signature, 'base64url'))).toBe(true);
 
-    const token = await createInstallationToken({ apiBaseUrl: base, appId: '4242', privateKey: pem, installationId: '99', timeoutMs: 5_000 });
+    const token = await createInstallationToken({ apiBaseUrl: base, appId: '4242', privateKey: pem, timeoutMs: 5_000 }, '99', 'pipes');
     expect(token.token).toBe('ghs_installation');
     const req = received.at(-1)!;
     expect(req.url).toBe('/app/installations/99/access_tokens');
     expect(String(req.headers.authorization)).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    // One repository, least permissions: a leaked token reaches nothing else.
+    expect(req.body).toEqual({ repositories: ['pipes'], permissions: { contents: 'write', pull_requests: 'write' } });
   });
 });
 
