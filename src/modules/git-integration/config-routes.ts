@@ -31,7 +31,7 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429, 503) } },
     },
     async (request) => {
-      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp });
+      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
       return { data: toIntegrationBody(view) };
     },
   );

@@ -5,10 +5,12 @@ import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../lib/ids.js';
 import { sealCredentials, type GitProvider } from './integration-store.js';
 import { sshPrivateKeyContext } from './secret-contexts.js';
-import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
+import { parseGitUrl } from '../../lib/net/git-url.js';
+import type { HostResolver } from '../../lib/net/resolver.js';
+import { checkRemote, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
-import { verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
 import { sshHostAliasOf } from './ssh-host-keys.js';
+import { verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
 
@@ -79,10 +81,15 @@ function credentialColumns(teamId: string, body: SaveIntegrationBody, secrets: S
   return { credentialType: credentials.type, encryptedCredentials: sealed, sshKeyId: null };
 }
 
-/** A stored URL passed validation when saved; re-read it without today's policy. */
-function storedRepositoryUrl(url: string): RepositoryUrl | undefined {
-  const checked = checkRepositoryUrl(url, { allowedProtocols: new Set(['https', 'http', 'ssh', 'file']), allowPrivateHosts: true });
-  return checked.ok ? checked.value : undefined;
+/** A stored URL read with today's strict parser (not today's policy); undefined when it no longer parses (rows saved before it). */
+function storedRepositoryUrl(url: string): Pick<RepositoryUrl, 'url' | 'protocol' | 'host' | 'port'> | undefined {
+  const parsed = parseGitUrl(url);
+  return parsed.ok ? { url: parsed.value.href, protocol: parsed.value.protocol, host: parsed.value.host, port: parsed.value.port } : undefined;
+}
+
+/** Whether a credential saved for `stored` would now be sent somewhere else. */
+function movesElsewhere(stored: ReturnType<typeof storedRepositoryUrl>, next: RepositoryUrl): boolean {
+  return !stored || stored.protocol !== next.protocol || stored.host !== next.host || stored.port !== next.port;
 }
 
 /** Credentials that cannot work with the remote are refused now rather than at the first push. */
@@ -101,12 +108,13 @@ export async function saveIntegration(
   prisma: PrismaClient,
   teamId: string,
   body: SaveIntegrationBody,
-  deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy; githubApp: GithubAppSaveDeps },
+  deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy; githubApp: GithubAppSaveDeps; resolver: HostResolver },
 ): Promise<IntegrationView> {
   const issues: FieldIssue[] = [];
   let url: RepositoryUrl | undefined;
   if (body.repository_url !== undefined) {
-    const checked = checkRepositoryUrl(body.repository_url, deps.urlPolicy);
+    // Resolved now too: a name that points inside is refused before it is stored (and again at each use).
+    const checked = await checkRemote(body.repository_url, deps.urlPolicy, deps.resolver);
     if (checked.ok) url = checked.value;
     else issues.push({ field: 'body.repository_url', issue: checked.issue });
   }
@@ -134,15 +142,14 @@ export async function saveIntegration(
     }
     const storedUrl = existing ? storedRepositoryUrl(existing.repositoryUrl) : undefined;
     const effectiveUrl = url ?? storedUrl;
-    const credentialType = credentials ? credentials.credentialType : (existing?.credentialType as CredentialType | null | undefined);
+    const storedType = existing?.credentialType as CredentialType | null | undefined;
+    // A token is sent to whatever host the URL names: a move to another host, port or protocol
+    // drops it unless this request brings new credentials (someone with git:write could otherwise
+    // collect it). A deploy key stays: it never leaves this server, and the host key is pinned per host.
+    const dropsCredentials =
+      credentials === undefined && url !== undefined && (storedType === 'token' || storedType === 'github_app') && movesElsewhere(storedUrl, url);
+    const credentialType = credentials ? credentials.credentialType : dropsCredentials ? null : storedType;
     const provider = body.provider ?? (existing?.provider as GitProvider | undefined);
-    // A token is sent to whatever host the URL names: moving to another host must not
-    // carry it along silently (someone with git:write could otherwise collect it).
-    if (credentials === undefined && url && storedUrl && (credentialType === 'token' || credentialType === 'github_app')) {
-      if (url.protocol !== storedUrl.protocol || url.host !== storedUrl.host) {
-        issues.push({ field: 'body.credentials', issue: 'must be sent again when repository_url moves to another host or protocol' });
-      }
-    }
     if (effectiveUrl && credentialType) {
       const issue = credentialMismatch(credentialType, effectiveUrl.protocol, provider);
       if (issue) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials', issue });
@@ -152,12 +159,13 @@ export async function saveIntegration(
     const fields = {
       ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
       ...(body.provider !== undefined ? { provider: body.provider } : {}),
-      ...(body.repository_url !== undefined ? { repositoryUrl: body.repository_url } : {}),
+      ...(url ? { repositoryUrl: url.url } : {}), // the canonical form, never the input
       ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
       ...(pathPrefix !== undefined ? { pathPrefix } : {}),
       ...(body.author_name !== undefined ? { authorName: body.author_name } : {}),
       ...(body.author_email !== undefined ? { authorEmail: body.author_email } : {}),
       ...(credentials ?? {}),
+      ...(dropsCredentials ? { credentialType: null, encryptedCredentials: null } : {}),
       // Pinned ssh host keys belong to the host they were seen on.
       ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
       ...(appColumns ?? {}),
@@ -170,7 +178,7 @@ export async function saveIntegration(
           create: {
             teamId,
             provider: body.provider!,
-            repositoryUrl: body.repository_url!,
+            repositoryUrl: url!.url,
             defaultBranch: DEFAULT_BRANCH,
             authorName: DEFAULT_AUTHOR_NAME,
             authorEmail: DEFAULT_AUTHOR_EMAIL,

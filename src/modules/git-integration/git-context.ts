@@ -5,8 +5,11 @@ import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import { conflict } from '../../lib/errors.js';
 import type { GitAuth } from '../../lib/git/auth.js';
 import { GitRepository } from '../../lib/git/repository.js';
+import type { PinnedRemote } from '../../lib/net/remote-target.js';
+import type { HostResolver } from '../../lib/net/resolver.js';
 import { installationTokenFor } from './github-app-access.js';
 import { loadGitIntegration, type GitIntegration } from './integration-store.js';
+import { requireSavedRemote } from './repository-url.js';
 
 // What every git operation of a team needs: the stored integration, credentials
 // usable by git (a GitHub App becomes an installation token), and the team's
@@ -16,6 +19,8 @@ export interface GitDeps {
   prisma: PrismaClient;
   secrets: SecretBox;
   config: Config;
+  /** Host name resolution (buildApp's `resolver`): every operation resolves and checks its remote again. */
+  resolver: HostResolver;
 }
 
 export function gitDataDir(config: Config): string {
@@ -67,8 +72,17 @@ export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration)
   return { git: { type: 'token', token, username: 'x-access-token' }, apiToken: token, apiBaseUrl: app.apiBaseUrl };
 }
 
-export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {
-  return GitRepository.open(cloneDir(config, integration.teamId), integration.repositoryUrl, gitTimeouts(config), allowedProtocols(config));
+/**
+ * The saved remote, parsed, resolved and checked again for this operation (a 409
+ * when it no longer passes): git connects to `address` and is given `url.href`.
+ */
+export function requireTeamRemote(deps: GitDeps, integration: GitIntegration): Promise<PinnedRemote> {
+  return requireSavedRemote(integration.repositoryUrl, deps.config.gitIntegration, deps.resolver);
+}
+
+/** The team's clone, with `origin` set to the checked remote's canonical URL (never the stored string). */
+export function openTeamRepository(config: Config, integration: GitIntegration, remote: PinnedRemote): Promise<GitRepository> {
+  return GitRepository.open(cloneDir(config, integration.teamId), remote.url.href, gitTimeouts(config), allowedProtocols(config));
 }
 
 /** '' or a relative directory path ending in '/'. */

@@ -120,13 +120,20 @@ describe('git integration settings', () => {
     expect(loaded?.credentials).toEqual({ type: 'token', token: TOKEN, username: 'x-access-token' });
   });
 
-  it('refuses to carry a stored token to another host', async () => {
-    const res = record(await save({ repository_url: 'https://gitlab.example.com/acme/pipelines.git' }));
-    expect(res.status).toBe(400);
-    expect(res.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringContaining('another host') }]);
-    // Same host, other repository: fine.
+  it('drops a stored token when the URL moves to another host, port or protocol, unless the same request brings new credentials', async () => {
+    for (const url of ['https://gitlab.example.com/acme/pipelines.git', 'https://github.com:8443/acme-analytics/pipelines.git']) {
+      const restored = record(await save({ repository_url: 'https://github.com/acme-analytics/pipelines.git', credentials: { type: 'token', token: TOKEN } }));
+      expect(restored.body.data.credential_type).toBe('token');
+      const res = record(await save({ repository_url: url }));
+      expect(res.status).toBe(200);
+      expect(res.body.data.credential_type).toBeNull();
+      expect(await t.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId } })).toMatchObject({ credentialType: null, encryptedCredentials: null });
+    }
+    record(await save({ repository_url: 'https://github.com/acme-analytics/pipelines.git', credentials: { type: 'token', token: TOKEN } }));
+    // Same host, other repository: kept.
     const sameHost = record(await save({ repository_url: 'https://github.com/acme-analytics/other.git' }));
     expect(sameHost.status).toBe(200);
+    expect(sameHost.body.data.credential_type).toBe('token');
     const moved = record(
       await save({ provider: 'gitlab', repository_url: 'https://gitlab.example.com/acme/pipelines.git', credentials: { type: 'token', token: TOKEN } }),
     );

@@ -7,7 +7,9 @@ import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.j
 import { verifyGithubAppAccess } from '../github-app-access.js';
 import { loadGitIntegration, openStored } from '../integration-store.js';
 import { sshPrivateKeyContext } from '../secret-contexts.js';
-import { validateRepositoryUrl } from '../repository-url.js';
+import { parseGitUrl } from '../../../lib/net/git-url.js';
+import { connectionPin } from '../../../lib/net/remote-target.js';
+import { checkRemote } from '../repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
 import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
 import type { connectionTestBody } from './schemas.js';
@@ -20,23 +22,37 @@ type Body = z.infer<typeof connectionTestBody>;
 
 export async function testConnection(deps: GitDeps, teamId: string, body: Body) {
   const saved = await loadGitIntegration(deps.prisma, teamId, deps.secrets);
-  const url = body?.repository_url
-    ? validateRepositoryUrl(body.repository_url, deps.config.gitIntegration).url
-    : saved?.repositoryUrl;
-  if (!url) throw conflict('Git integration is not configured for this team; send repository_url or save the integration first');
+  const input = body?.repository_url ?? saved?.repositoryUrl;
+  if (!input) throw conflict('Git integration is not configured for this team; send repository_url or save the integration first');
+  // Resolved and checked before any credential is prepared or any packet sent: a refused host gets
+  // the same answer whatever its port (400 for the body's URL, 409 for a saved one that no longer passes).
+  const checked = await checkRemote(input, deps.config.gitIntegration, deps.resolver);
+  if (!checked.ok && checked.unresolved) {
+    return { reachable: false, permissions: [], default_branch: null, latency_ms: 0, reason: `unreachable: the repository_url ${checked.issue}` };
+  }
+  if (!checked.ok) {
+    if (body?.repository_url) throw invalidRequest('Invalid repository_url', [{ field: 'body.repository_url', issue: checked.issue }]);
+    throw conflict(`The saved repository_url ${checked.issue}; save a valid repository_url (POST /api/git-integration)`);
+  }
+  const url = checked.value.url;
+  // Saved credentials go only to the saved remote, compared canonically (a stored row the strict parser refuses never matches).
+  const savedUrl = saved ? parseGitUrl(saved.repositoryUrl) : null;
+  const isSavedRemote = saved !== null && savedUrl?.ok === true && savedUrl.value.href === url;
 
   let auth: GitAuth;
   if (body?.credentials !== undefined) auth = await bodyAuth(deps, teamId, url, body.credentials);
-  else if (saved && url === saved.repositoryUrl) auth = (await providerFailureAsUnavailable(resolveGitAuth(deps, saved))).git;
+  else if (isSavedRemote) auth = (await providerFailureAsUnavailable(resolveGitAuth(deps, saved))).git;
   else auth = null;
 
   // The saved URL is checked against the config's pinned host keys (and pins the first one);
   // another URL is tried with a throwaway known_hosts that is not kept.
-  const pinning = saved && url === saved.repositoryUrl ? saved : null;
+  const pinning = isSavedRemote ? saved : null;
+  const pin = connectionPin(checked.remote);
   const result = await probeRemote(url, auth, {
     timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
     allowProtocols: allowedProtocols(deps.config),
-    ssh: { knownHosts: pinning?.sshKnownHosts ?? null },
+    ssh: { knownHosts: pinning?.sshKnownHosts ?? null, connectTo: pin.connectTo },
+    httpPin: pin.httpPin,
   });
   if (pinning && !pinning.sshKnownHosts && result.reachable) await pinFirstHostKeys(deps.prisma, pinning, result.knownHosts);
   if (pinning?.sshKnownHosts && !result.reachable && isHostKeyFailure(result.reason ?? '')) {

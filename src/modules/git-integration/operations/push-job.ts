@@ -1,7 +1,8 @@
 import { conflict } from '../../../lib/errors.js';
 import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { normalisePrefix, openTeamRepository, requireIntegration, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { connectionPin } from '../../../lib/net/remote-target.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
 import { finishOperation, type OperationRow } from './operation-store.js';
@@ -52,12 +53,13 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
   const request = op.request as unknown as PushRequest;
   const integration = await requireIntegration(deps, op.teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
+  const target = await requireTeamRemote(deps, integration); // before any credential is prepared
   const auth = await resolveGitAuth(deps, integration);
   const pipelines = await readPipelines(deps, op.teamId, request.pipeline_ids);
   const writes = new Map<string, string>();
   for (const p of pipelines.filter((p) => !p.deleted)) writes.set(pipelinePath(prefix, p.id), serialisePipeline(p.id, p));
   const removes = pipelines.filter((p) => p.deleted).map((p) => pipelinePath(prefix, p.id));
-  const repo = await openTeamRepository(deps.config, integration);
+  const repo = await openTeamRepository(deps.config, integration, target);
   const maxAttempts = deps.config.gitIntegration.operations.pushMaxAttempts;
 
   const outcome = await withIntegrationGitAuth(deps.prisma, integration, auth.git, async (prepared) => {
@@ -88,7 +90,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
       return { commit, head, created: !existing, changes, attempt };
     }
     throw conflict(`The remote branch "${request.branch}" kept moving; gave up after ${maxAttempts} attempts (nothing was forced)`);
-  });
+  }, connectionPin(target));
 
   let pullRequest: { url: string; number: number } | null = null;
   if (request.create_pull_request && outcome.commit && request.branch !== integration.defaultBranch) {
@@ -97,7 +99,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
       provider: integration.provider,
       // An App's installation token goes only to the App's own API base.
       apiBaseUrl: auth.apiBaseUrl ?? deps.config.gitIntegration.providerApiUrls[integration.provider as 'github'] ?? '',
-      repositoryUrl: integration.repositoryUrl,
+      repositoryUrl: target.url.href,
       token: auth.apiToken,
       username: auth.apiUsername,
       head: request.branch,
