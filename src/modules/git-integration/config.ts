@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseSecretKey } from '../../lib/crypto/secret-box.js';
+import { parsePrivateHostList } from '../../lib/net/address-policy.js';
 
 // Environment settings of the git integration, merged into the server's env schema
 // (src/config.ts) and read once at start.
@@ -36,6 +37,21 @@ export const gitIntegrationEnv = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  /**
+   * Finer than GIT_ALLOW_PRIVATE_HOSTS: host names and networks (CIDR) that remotes may
+   * resolve to although private, e.g. `gitea.internal,10.20.0.0/16` for a self-hosted
+   * GitLab or Gitea on an internal network. Every other private address stays refused.
+   */
+  GIT_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .default('')
+    .superRefine((v, ctx) => {
+      try {
+        parsePrivateHostList(v, false);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   // ── git operations (push/pull/test/history) ──
   /** Upper bound of one network git command (fetch, push, ls-remote); the process is killed after it. */
   GIT_NETWORK_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
@@ -96,6 +112,7 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
     credentialsKey: env.GIT_CREDENTIALS_KEY,
     allowedProtocols: new Set<GitProtocol>(env.GIT_ALLOWED_PROTOCOLS),
     allowPrivateHosts: env.GIT_ALLOW_PRIVATE_HOSTS,
+    privateHosts: parsePrivateHostList(env.GIT_ALLOWED_PRIVATE_HOSTS, env.GIT_ALLOW_PRIVATE_HOSTS),
     operations: {
       networkTimeoutMs: env.GIT_NETWORK_TIMEOUT_MS,
       localTimeoutMs: env.GIT_LOCAL_TIMEOUT_MS,

@@ -12,6 +12,7 @@ const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     secrets: app.gitSecrets,
     config: app.config,
+    resolver: app.resolver,
   };
   app.post(
     '/git-integration/test',
