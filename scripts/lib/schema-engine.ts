@@ -5,7 +5,8 @@
 // a real database. @prisma/schema-engine-wasm is an internal package: its version
 // is pinned to the one matching `prisma` (see @prisma/engines-version) and
 // test/db/migrator.test.ts covers this file.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -144,16 +145,27 @@ export async function withSchemaEngine<T>(
   }
 }
 
-/** An in-memory PGlite served on 127.0.0.1: a database nothing else can see. */
+/**
+ * An in-memory PGlite on a Unix socket in a fresh 0700 temp directory: a database nothing
+ * else can see (PGlite accepts any password, so never TCP; see src/db/embedded.ts).
+ */
 export async function startThrowawayDatabase(): Promise<{ url: string; close(): Promise<void> }> {
+  const socketDir = await mkdtemp(join(tmpdir(), 'schema-engine-pg-'));
   const db = await PGlite.create();
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
-  await server.start();
+  const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 8 });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close();
+    await rm(socketDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    url: `postgresql://postgres:postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    url: `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(socketDir)}&sslmode=disable`,
     async close() {
       await server.stop();
       await db.close();
+      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }
