@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import type { JobRunner } from './jobs/runner.js';
+import { fastifyTrustProxy } from './lib/trust-proxy.js';
 import { systemResolver, type HostResolver } from './lib/net/resolver.js';
 import corePlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
@@ -64,7 +65,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: 72_000,
-    trustProxy: config.http.trustProxy,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
     // genReqId reads x-request-id itself, so a malformed one is replaced, not trusted.
     requestIdHeader: false,
     genReqId: (request) => {

@@ -22,6 +22,16 @@ function isAddressOrCidr(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/**
+ * The setting as Fastify's typings take it: they lack the hop count Fastify accepts at
+ * run time, so a count becomes the function Fastify would make of it (hop i is trusted
+ * while i < hops).
+ */
+export function fastifyTrustProxy(setting: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
 const MESSAGE =
   'must be false, true, a number of proxy hops, or a comma list of proxy addresses/CIDRs (e.g. 127.0.0.1,10.0.0.0/8)';
 

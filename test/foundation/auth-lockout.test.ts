@@ -52,14 +52,17 @@ describe('authentication failures from one address', () => {
 
 describe('TRUST_PROXY', () => {
   let trusting: TestApp;
+  let oneHop: TestApp;
   let direct: TestApp;
   beforeAll(async () => {
     const env = { RATE_LIMITS: 'on', AUTH_FAILURES_PER_MINUTE: '3' };
     trusting = await createTestApp({ env: { ...env, TRUST_PROXY: '127.0.0.1' } });
+    oneHop = await createTestApp({ env: { ...env, TRUST_PROXY: '1' }, database: trusting.database });
     direct = await createTestApp({ env, database: trusting.database });
   });
   afterAll(async () => {
     await direct?.close();
+    await oneHop?.close();
     await trusting?.close();
   });
 
@@ -67,6 +70,14 @@ describe('TRUST_PROXY', () => {
     await awayFromMinuteBoundary();
     expect(await failFrom(trusting, '203.0.113.7', 5)).toEqual([401, 401, 401, 429, 429]);
     expect(await failFrom(trusting, '203.0.113.8', 2)).toEqual([401, 401]);
+  });
+
+  it('with a hop count, only that many hops count: an address the client put in front of the proxy\'s is ignored', async () => {
+    await awayFromMinuteBoundary();
+    // The proxy appends the address it saw; the left-most entries are the client's own claims.
+    expect(await failFrom(oneHop, '198.51.100.1, 203.0.113.7', 4)).toEqual([401, 401, 401, 429]);
+    expect(await failFrom(oneHop, '198.51.100.2, 203.0.113.7', 1)).toEqual([429]);
+    expect(await failFrom(oneHop, '198.51.100.1, 203.0.113.8', 1)).toEqual([401]);
   });
 
   it('without it, X-Forwarded-For is ignored: the connection\'s address is the client', async () => {
