@@ -61,6 +61,9 @@ describe('pull: pipeline files are validated like POST /api/pipelines', { timeou
 
   const good = prefixedId('pl');
   const edge = prefixedId('pl');
+  // Brackets and escaped quotes inside strings are text, not nesting: the pre-parse depth scan skips them.
+  const brackets = prefixedId('pl');
+  const bracketText = `${'['.repeat(100)}\\"${'{'.repeat(100)}\\`;
   const bad = {
     nulInName: prefixedId('pl'),
     nulInDefinition: prefixedId('pl'),
@@ -82,6 +85,7 @@ describe('pull: pipeline files are validated like POST /api/pipelines', { timeou
         [`pipelines/${good}.json`]: file(good, 'good', { steps: ['load'] }),
         // The deepest definition the API accepts (64 levels) is accepted from git too.
         [`pipelines/${edge}.json`]: file(edge, 'edge', nested(64)),
+        [`pipelines/${brackets}.json`]: file(brackets, `name ${'['.repeat(70)}`, { text: bracketText }),
         // JSON escapes: the raw bytes hold no NUL and no invalid UTF-8, the parsed strings do.
         [`pipelines/${bad.nulInName}.json`]: `{"id":"${bad.nulInName}","name":"a\\u0000b","definition":{}}`,
         [`pipelines/${bad.nulInDefinition}.json`]: `{"id":"${bad.nulInDefinition}","name":"nul","definition":{"k":"x\\u0000y"}}`,
@@ -99,7 +103,7 @@ describe('pull: pipeline files are validated like POST /api/pipelines', { timeou
 
     const op = await pull();
     expect(op.status).toBe('succeeded');
-    expect([...op.result.created].sort()).toEqual([edge, good].sort());
+    expect([...op.result.created].sort()).toEqual([brackets, edge, good].sort());
     const skipped = skippedOf(op);
     const expectSkip = (id: string, reason: string, detail: RegExp) => expect(skipped[`pipelines/${id}.json`], id).toMatchObject({ reason, detail: expect.stringMatching(detail) });
     expectSkip(bad.nulInName, 'invalid_pipeline', /^name: must not contain control characters/);
@@ -118,9 +122,10 @@ describe('pull: pipeline files are validated like POST /api/pipelines', { timeou
 
     expect((await api('get', `/pipelines/${good}`)).body.data).toMatchObject({ name: 'good', definition: { steps: ['load'] } });
     expect((await api('get', `/pipelines/${edge}`)).body.data.definition).toEqual(nested(64));
+    expect((await api('get', `/pipelines/${brackets}`)).body.data.definition).toEqual({ text: bracketText });
     for (const id of Object.values(bad)) expect((await api('get', `/pipelines/${id}`)).status, id).toBe(404);
     const stored = await t.db.prisma.pipeline.count({ where: { team: { name: 'pull-validation' } } });
-    expect(stored).toBe(2);
+    expect(stored).toBe(3);
   });
 
   it('the API refuses the same content', async () => {
