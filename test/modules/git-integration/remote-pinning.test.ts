@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+import { git, GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import { stubResolver, type StubResolver } from '../../helpers/resolver.js';
 import { REFUSED_HOST_ISSUE } from '../../../src/lib/net/remote-target.js';
+import { cloneDir } from '../../../src/modules/git-integration/git-context.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
 
 // Findings 2 and 3 of issue 11 end to end, against a real smart-HTTP remote on
@@ -193,6 +194,20 @@ describe('repository URLs and host names end to end (issue 11, findings 2 and 3)
     expect(res.body.data.repository_url).toBe(`http://remote.test:${port}/acme/pipes.git`);
     const row = await t.db.prisma.gitIntegrationConfig.findFirst({ where: { repositoryUrl: { contains: 'remote.test' } }, select: { repositoryUrl: true } });
     expect(row?.repositoryUrl).toBe(`http://remote.test:${port}/acme/pipes.git`);
+  });
+
+  it('finding 2: git is given the canonical URL, never the stored string (a row saved before the parser, still parseable)', async () => {
+    const auth = await authFor('pin-origin');
+    remotes.createBare('acme/origin', { files: { 'README.md': '# origin\n' } });
+    const canonical = `http://remote.test:${port}/acme/origin.git`;
+    const saved = await post(auth, '/git-integration', { provider: 'generic', repository_url: canonical, credentials: { type: 'token', token: TOKEN } });
+    expect(saved.status, saved.text).toBe(200);
+    const stored = `HTTP://Remote.TEST:${port}/acme/origin.git`;
+    expect((await t.db.prisma.gitIntegrationConfig.updateMany({ where: { repositoryUrl: canonical }, data: { repositoryUrl: stored } })).count).toBe(1);
+    expect((await push(auth)).status).toBe('succeeded');
+    const row = await t.db.prisma.gitIntegrationConfig.findFirstOrThrow({ where: { repositoryUrl: stored }, select: { teamId: true } });
+    const origin = git(cloneDir(t.config, row.teamId), ['config', '--get', 'remote.origin.url']).trim();
+    expect(origin).toBe(canonical);
   });
 
   it('a saved token is dropped when the URL moves to another host or port, and is not sent there', async () => {
