@@ -10,7 +10,7 @@ import type { HostResolver } from '../../lib/net/resolver.js';
 import { checkRemote, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
 import { sshHostAliasOf } from './ssh-host-keys.js';
-import { verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
+import { installationClaimIssue, verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
 
@@ -126,7 +126,7 @@ export async function saveIntegration(
   }
   const credentials = credentialColumns(teamId, body, deps.secrets, issues);
   // GitHub App credentials are stored only once verified for the repository (github-app-save.ts).
-  const appColumns = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
+  const appCredentials = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
 
   return prisma.$transaction(async (tx) => {
     const existing = await tx.gitIntegrationConfig.findUnique({ where: { teamId } });
@@ -154,6 +154,10 @@ export async function saveIntegration(
       const issue = credentialMismatch(credentialType, effectiveUrl.protocol, provider);
       if (issue) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials', issue });
     }
+    if (appCredentials && issues.length === 0) {
+      const claim = await installationClaimIssue(tx, teamId, appCredentials.installationId, deps.secrets);
+      if (claim) issues.push(claim);
+    }
     if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);
 
     const fields = {
@@ -168,7 +172,7 @@ export async function saveIntegration(
       ...(dropsCredentials ? { credentialType: null, encryptedCredentials: null } : {}),
       // Pinned ssh host keys belong to the host they were seen on.
       ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
-      ...(appColumns ?? {}),
+      ...(appCredentials?.columns ?? {}),
     };
     const row = existing
       ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })

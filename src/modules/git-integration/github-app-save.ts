@@ -1,4 +1,5 @@
-import type { PrismaClient } from '../../db/database.js';
+import { createHash } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import type { FieldIssue } from '../../lib/errors.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
@@ -32,7 +33,7 @@ export async function verifiedGithubAppColumns(
   checkedUrl: string | undefined,
   deps: GithubAppSaveDeps,
   issues: FieldIssue[],
-): Promise<AppColumns | undefined> {
+): Promise<{ columns: AppColumns; installationId: string } | undefined> {
   if (issues.length > 0) return undefined; // already a 400: no need to ask GitHub
   const sendsApp = body.credentials?.type === 'github_app';
   const keepsCredentials = body.credentials === undefined && body.ssh_key_id === undefined;
@@ -66,7 +67,40 @@ export async function verifiedGithubAppColumns(
     return undefined;
   }
   const verified: GithubAppBinding = checked.binding;
-  return { credentialType: 'github_app', encryptedCredentials: sealCredentials(deps.secrets, teamId, { type: 'github_app', installationId, verified }), sshKeyId: null };
+  const encryptedCredentials = sealCredentials(deps.secrets, teamId, { type: 'github_app', installationId, verified });
+  return { columns: { credentialType: 'github_app', encryptedCredentials, sshKeyId: null }, installationId };
+}
+
+// One installation, one team: an installation id is not a secret its account can keep, so
+// whoever learns it must not get the account's repositories by typing it in. The first team
+// that saves an installation holds it until it removes or replaces it. Saves of App credentials
+// are serialised by one transaction-scoped advisory lock so two teams cannot both pass the check.
+const CLAIMS_LOCK = createHash('sha256').update('git-integration\u0000github-app-installation-claims').digest().readBigInt64BE(0);
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** Whether another team's stored App credentials name this installation. */
+export async function installationHeldElsewhere(db: Db, teamId: string, installationId: string, secrets: SecretBox): Promise<boolean> {
+  const rows = await db.gitIntegrationConfig.findMany({
+    where: { credentialType: 'github_app', teamId: { not: teamId }, encryptedCredentials: { not: null } },
+    select: { teamId: true, encryptedCredentials: true },
+  });
+  return rows.some((row) => {
+    try {
+      const payload = JSON.parse(secrets.open(row.encryptedCredentials!, gitCredentialsContext(row.teamId))) as { installationId?: unknown };
+      return payload.installationId === installationId;
+    } catch {
+      return false; // unreadable credentials send nothing anywhere, so they hold nothing either
+    }
+  });
+}
+
+export const HELD_ELSEWHERE = 'this GitHub App installation is already used by another team of this server';
+
+/** Inside the save's transaction: an issue when another team holds the installation. */
+export async function installationClaimIssue(tx: Prisma.TransactionClient, teamId: string, installationId: string, secrets: SecretBox): Promise<FieldIssue | null> {
+  await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(${CLAIMS_LOCK})`;
+  return (await installationHeldElsewhere(tx, teamId, installationId, secrets)) ? { field: 'body.credentials', issue: HELD_ELSEWHERE } : null;
 }
 
 function sameHost(a: string, b: string): boolean {

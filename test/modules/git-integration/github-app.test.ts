@@ -96,6 +96,21 @@ describe('GitHub App installations are tied to the repository owner and the App 
     }
   });
 
+  it('an installation is held by the team that saved it: another team cannot use it, even for a repository it covers', async () => {
+    const other = `Bearer ${await t.token({ team: 'gh-other', user: 'oz', scopes: ['git:read', 'git:write'] })}`;
+    const before = github.minted.length;
+    const saved = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes2'), credentials: app('1001') }, other);
+    expect(saved.status).toBe(400);
+    expect(saved.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringMatching(/another team/) }]);
+    const tested = await post('/git-integration/test', { repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, other);
+    expect(tested.status).toBe(400);
+    expect(tested.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringMatching(/another team/) }]);
+    expect(await t.db.prisma.gitIntegrationConfig.count({ where: { team: { name: 'gh-other' } } })).toBe(0);
+    // The save checked ownership first (a token stayed on the server); /test minted nothing.
+    expect(github.minted.length).toBeLessThanOrEqual(before + 1);
+    expect(sentTokens(gitHost).filter((token) => github.minted.slice(before).some((m) => m.token === token))).toEqual([]);
+  });
+
   it("refuses another account's installation before any token is minted", async () => {
     const before = github.requests.length;
     const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('2002') }, mallory);
@@ -162,8 +177,9 @@ describe('GitHub App installations are tied to the repository owner and the App 
       const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, mallory);
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe('unavailable');
-      const tested = await post('/git-integration/test', { repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, mallory);
+      const tested = await post('/git-integration/test', { repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, acme);
       expect(tested.status).toBe(503);
+      expect(tested.body.error.code).toBe('unavailable');
     } finally {
       github.down = false;
     }
