@@ -16,7 +16,7 @@ export const CREDENTIALS_KEY_FILE = 'credentials.key';
 
 /**
  * Loads the credentials key once, at registration: `GIT_CREDENTIALS_KEY` when set,
- * else `DATA_DIR/credentials.key` (created with mode 0600 on first start), then re-seals
+ * else `DATA_DIR/credentials.key` (created with mode 0600 on first start); once listening, re-seals
  * any `v1` value still stored (reseal-legacy-secrets.ts).
  * Wrapped with fastify-plugin so the decoration reaches the module's other plugins.
  */
@@ -35,10 +35,13 @@ export default fp(
     }
     const secrets = new SecretBox(key);
     app.decorate('gitSecrets', secrets);
-    // Stored values sealed before they were bound to their team and row (v1) are bound now, once.
-    const { resealed, unreadable } = await resealLegacySecrets(app.db.prisma, secrets);
-    if (resealed > 0) app.log.info({ resealed }, 'git credentials re-sealed from the v1 to the v2 (team- and row-bound) envelope');
-    if (unreadable > 0) app.log.warn({ unreadable }, 'some stored v1 git credentials cannot be opened with this key; those integrations fail until their credentials are saved again');
+    // Stored values sealed before they were bound to their team and row (v1) are bound now, once,
+    // when the server starts serving: registration itself must not touch the database (npm run openapi).
+    app.addHook('onListen', async () => {
+      const { resealed, unreadable } = await resealLegacySecrets(app.db.prisma, secrets);
+      if (resealed > 0) app.log.info({ resealed }, 'git credentials re-sealed from the v1 to the v2 (team- and row-bound) envelope');
+      if (unreadable > 0) app.log.warn({ unreadable }, 'some stored v1 git credentials cannot be opened with this key; those integrations fail until their credentials are saved again');
+    });
   },
   { name: 'git-secrets' },
 );
