@@ -34,6 +34,8 @@ export interface QueueDefinition<T extends object> {
 
 export interface EnqueueOptions {
   singletonKey?: string;
+  /** Higher runs first among jobs ready to run (pg-boss orders by priority, then creation). */
+  priority?: number;
   startAfterSeconds?: number;
   /** Run the insert on this executor, e.g. the caller's transaction, so the job commits with it. */
   db?: IDatabase;
@@ -118,6 +120,8 @@ export class JobRunner {
   async enqueue<T extends object>(queue: string, data: T, options: EnqueueOptions = {}): Promise<string | null> {
     return this.boss.send(queue, data, {
       singletonKey: options.singletonKey,
+      // pg-boss refuses a `priority` key that is present but undefined.
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
       startAfter: options.startAfterSeconds,
       db: options.db,
     });

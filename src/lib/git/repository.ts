@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitCommandError, runGit, runGitText, type GitRunOptions } from './run.js';
 import type { PreparedGitAuth } from './auth.js';
@@ -32,6 +32,9 @@ export interface CommitInfo {
 
 export type PushOutcome = { ok: true } | { ok: false; rejected: true; message: string };
 
+/** A file in the cache touched after each successful fetch (git ignores unknown files in a git dir). */
+const FETCHED_MARKER = 'spec-sync-fetched';
+
 /** Where `buildCommit` leaves its last commit, so the objects stay reachable until pushed. */
 const BUILD_REF = 'refs/spec-sync/build';
 
@@ -42,6 +45,8 @@ function quotePath(path: string): string {
 
 /** Cache directories already checked (and repaired) in this process, with their remote URL. */
 const verifiedCaches = new Map<string, string>();
+/** The open in progress per cache directory, so opens of one directory run one after another. */
+const openingCaches = new Map<string, Promise<GitRepository>>();
 
 export class GitRepository {
   private constructor(
@@ -50,8 +55,23 @@ export class GitRepository {
     private readonly allowProtocols: readonly string[],
   ) {}
 
-  /** Opens (creating or repairing) the bare cache at `dir` with `origin` set to `remoteUrl`. */
-  static async open(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]) {
+  /**
+   * Opens (creating or repairing) the bare cache at `dir` with `origin` set to `remoteUrl`.
+   * Concurrent requests of one team open the same cache: one check or repair runs at a time per
+   * directory (two at once would delete and re-initialise it under each other).
+   */
+  static open(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]): Promise<GitRepository> {
+    const previous = openingCaches.get(dir) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => GitRepository.openNow(dir, remoteUrl, timeouts, allowProtocols));
+    openingCaches.set(dir, next);
+    const forget = () => {
+      if (openingCaches.get(dir) === next) openingCaches.delete(dir);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private static async openNow(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]) {
     const repo = new GitRepository(dir, timeouts, allowProtocols);
     // Checked once per process (each check spawns git); the HEAD file still has to be there.
     if (verifiedCaches.get(dir) === remoteUrl && (await stat(join(dir, 'HEAD')).then(() => true, () => false))) return repo;
@@ -90,6 +110,16 @@ export class GitRepository {
       ['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
       this.options({ env: auth.env, secrets: auth.secrets }, true),
     );
+    await writeFile(join(this.dir, FETCHED_MARKER), '');
+  }
+
+  /**
+   * Whether a fetch succeeded less than `seconds` ago (in any server process sharing the
+   * directory). Not FETCH_HEAD: git creates that before it contacts the remote.
+   */
+  async fetchedWithin(seconds: number): Promise<boolean> {
+    const fetchedAt = await stat(join(this.dir, FETCHED_MARKER)).then((s) => s.mtimeMs, () => null);
+    return fetchedAt !== null && Date.now() - fetchedAt < seconds * 1000;
   }
 
   async resolve(ref: string): Promise<string | null> {

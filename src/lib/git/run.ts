@@ -82,9 +82,13 @@ const MAX_STDOUT = 64 * 1024 * 1024;
 /** Only the end of stderr is kept: a remote can print without limit, and git's own error comes last. */
 const MAX_STDERR = 64 * 1024;
 
-let running = 0;
-/** git processes this process has started and not yet seen exit (for tests and metrics). */
-export const runningGitCommands = () => running;
+const running = new Map<string, number>();
+const started = new Map<string, number>();
+const sum = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
+/** git commands (e.g. `fetch`; all when omitted) this process has started and not yet seen exit (for tests and metrics). */
+export const runningGitCommands = (command?: string) => (command ? (running.get(command) ?? 0) : sum(running));
+/** git commands (e.g. `fetch`; all when omitted) this process has started since it began. */
+export const startedGitCommands = (command?: string) => (command ? (started.get(command) ?? 0) : sum(started));
 
 export function runGit(args: readonly string[], options: GitRunOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {
@@ -94,10 +98,12 @@ export function runGit(args: readonly string[], options: GitRunOptions): Promise
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    running++;
+    const command = args[0] ?? '';
+    running.set(command, (running.get(command) ?? 0) + 1);
+    started.set(command, (started.get(command) ?? 0) + 1);
     let counted = true;
     const uncount = () => {
-      if (counted) running--;
+      if (counted) running.set(command, (running.get(command) ?? 1) - 1);
       counted = false;
     };
     const maxStdout = options.maxStdoutBytes ?? MAX_STDOUT;

@@ -65,6 +65,16 @@ export const gitIntegrationEnv = z.object({
   GIT_OPERATION_EXPIRE_SECONDS: z.coerce.number().int().min(30).default(15 * 60),
   /** A worker proves it is alive this often (halved); a dead one's operation is retried after it plus JOBS_MONITOR_INTERVAL_SECONDS. */
   GIT_OPERATION_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).default(30),
+  /** Operations (push/pull) of all teams that run at the same time in one server process; one team runs one at a time. */
+  GIT_OPERATION_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Push/pull operations a team may have queued or running; more are refused with 429. */
+  GIT_MAX_QUEUED_OPERATIONS: z.coerce.number().int().min(1).default(20),
+  /** Network git commands run by requests (/history, /test) at the same time in one server process; more get 429. */
+  GIT_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).default(8),
+  /** The same, per team. */
+  GIT_REQUEST_CONCURRENCY_PER_TEAM: z.coerce.number().int().min(1).default(2),
+  /** /history answers from the team's clone without contacting the remote when the clone was fetched this recently. */
+  GIT_HISTORY_FRESH_SECONDS: z.coerce.number().int().min(0).default(60),
   /** Provider REST API bases for self-hosted instances: `github=https://ghe.example/api/v3,gitlab=https://gl.example/api/v4`. */
   GIT_PROVIDER_API_URLS: z.string().default(''),
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
@@ -120,6 +130,11 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
       maxFileBytes: env.GIT_MAX_FILE_BYTES,
       expireSeconds: env.GIT_OPERATION_EXPIRE_SECONDS,
       heartbeatSeconds: env.GIT_OPERATION_HEARTBEAT_SECONDS,
+      workers: env.GIT_OPERATION_WORKERS,
+      maxQueuedPerTeam: env.GIT_MAX_QUEUED_OPERATIONS,
+      requestConcurrency: env.GIT_REQUEST_CONCURRENCY,
+      requestConcurrencyPerTeam: env.GIT_REQUEST_CONCURRENCY_PER_TEAM,
+      historyFreshSeconds: env.GIT_HISTORY_FRESH_SECONDS,
     },
     providerApiUrls: apiUrls,
     githubApp:

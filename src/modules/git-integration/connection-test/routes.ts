@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { platformErrors } from '../../../http/platform-schemas.js';
 import { authOf } from '../../../plugins/auth.js';
 import { connectionTestBody, connectionTestResponse } from './schemas.js';
+import { requestSlots } from '../request-slots.js';
 import { testConnection } from './service.js';
 
 const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -20,7 +21,11 @@ const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['git:write'] },
       schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...platformErrors(400, 401, 403, 404, 409, 429, 503) } },
     },
-    async (request) => ({ data: await testConnection(deps, authOf(request).teamId, request.body) }),
+    async (request) => {
+      const { teamId } = authOf(request);
+      // Every test contacts the remote: bounded per process and team (429 when no slot is free).
+      return { data: await requestSlots(app.config).run(teamId, () => testConnection(deps, teamId, request.body)) };
+    },
   );
 };
 

@@ -5,7 +5,6 @@ import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRem
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
-import { fetchedWithin } from './clone-freshness.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last
 // fetched by an operation (no network on this request), except when the clone
@@ -24,7 +23,7 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
   const target = await requireTeamRemote(deps, integration);
   const repo = await openTeamRepository(deps.config, integration, target);
   let head = await repo.remoteBranch(branch);
-  if (!head && !(await fetchedWithin(repo.dir, deps.config.gitIntegration.operations.historyFreshSeconds))) {
+  if (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds))) {
     const auth = await resolveGitAuth(deps, integration);
     const fetch = () => withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared), connectionPin(target));
     await requestSlots(deps.config).run(teamId, fetch).catch((error: unknown) => {

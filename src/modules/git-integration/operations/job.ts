@@ -37,7 +37,9 @@ export function defineGitOperationsQueue(jobs: JobRunner, deps: GitDeps): void {
     retryDelaySeconds: 1,
     expireInSeconds: deps.config.gitIntegration.operations.expireSeconds,
     heartbeatSeconds: deps.config.gitIntegration.operations.heartbeatSeconds,
-    concurrency: 2,
+    // Each team holds at most one worker (key_strict_fifo), so with more workers than busy
+    // teams a newcomer starts at once; beyond that, priorities give fair order (service.ts).
+    concurrency: deps.config.gitIntegration.operations.workers,
     handler: (data, context) => handleOperation(deps, data, context.retryCount, context.log),
   });
 }

@@ -1,7 +1,7 @@
 import { fromPrisma } from 'pg-boss';
 import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
-import { conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
+import { AppError, conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
 import { decodeCursor, encodeCursor } from '../../pipelines/cursor.js';
 import { GIT_OPERATIONS_QUEUE, type GitOperationJob } from './job.js';
@@ -9,11 +9,17 @@ import type { OperationKind, OperationRow, OperationStatus } from './operation-s
 
 // Submitting and reading operations. The operation row and its job are inserted
 // in the same transaction: there is never a row without a job or a job without a row.
+// A team has at most GIT_MAX_QUEUED_OPERATIONS unfinished operations (429 beyond).
 
 interface EnqueueDeps {
   prisma: PrismaClient;
   jobs: JobRunner | null;
+  /** Operations a team may have queued or running (GIT_MAX_QUEUED_OPERATIONS). */
+  maxQueuedPerTeam: number;
 }
+
+/** A team at its cap waits for its oldest operations to finish; a few seconds is a fair first guess. */
+const QUEUE_FULL_RETRY_SECONDS = 10;
 
 export async function submitOperation(
   deps: EnqueueDeps,
@@ -36,11 +42,21 @@ export async function submitOperation(
   const id = prefixedId('gitop');
   const jobs = deps.jobs;
   const row = await deps.prisma.$transaction(async (tx) => {
+    // The team's config row is locked so that concurrent submissions of one team count one after another.
+    await tx.$queryRaw`SELECT 1 FROM git_integration_configs WHERE team_id = ${teamId}::uuid FOR UPDATE`;
+    const pending = await tx.gitOperation.count({ where: { teamId, status: { in: ['queued', 'running'] } } });
+    if (pending >= deps.maxQueuedPerTeam) {
+      throw new AppError(429, 'rate_limited', `This team already has ${pending} git operations queued or running; retry when some have finished`, {
+        retryAfter: QUEUE_FULL_RETRY_SECONDS,
+      });
+    }
     const created = await tx.gitOperation.create({
       data: { id, teamId, kind, status: 'queued', branch, request: { ...request, branch } },
     });
     const job: GitOperationJob = { operationId: id, teamId };
-    await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, db: fromPrisma(tx) });
+    // Fair order between teams: a team's n-th waiting operation ranks behind every team's
+    // (n-1)-th, so one team's backlog never runs ahead of another team's first operation.
+    await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, priority: -pending, db: fromPrisma(tx) });
     return created as OperationRow;
   });
   jobs.wake(GIT_OPERATIONS_QUEUE); // committed: no need to wait for the next poll
