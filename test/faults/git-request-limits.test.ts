@@ -12,7 +12,8 @@ import { gitTestEnv } from '../modules/git-integration/helpers.js';
 // process run; every other request is answered 429 with Retry-After at once.
 
 const TOKEN = 'tok_request_limits_0123456789';
-const NETWORK_TIMEOUT_MS = 4_000;
+// Long enough that no hung fetch times out (freeing its slot) before a loaded machine has answered the whole burst.
+const NETWORK_TIMEOUT_MS = 15_000;
 const PER_TEAM = 2;
 const PER_PROCESS = 3;
 
