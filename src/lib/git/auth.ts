@@ -1,11 +1,19 @@
-import { prepareSsh, type SshOptions } from './ssh.js';
+import type { GitTarget } from '../net/remote-target.js';
+import { prepareSsh } from './ssh.js';
 
 // Credentials for one git command (or a short sequence of them).
 //
-// HTTPS tokens: sent as `http.extraHeader: Authorization: Basic ...` through the
+// Credentials are prepared for ONE checked remote (a GitTarget: canonical URL and
+// the pin of that URL), and the result carries that URL: every network git command
+// is given `prepared.url` on its command line, so the URL git contacts, the address
+// it connects to and the credentials it sends come from one object and cannot
+// diverge. No remote URL is ever read from a clone's config (see repository.ts).
+//
+// HTTPS tokens: sent as `http.<url>.extraHeader: Authorization: Basic ...` through the
 // GIT_CONFIG_COUNT/KEY/VALUE environment variables. Nothing is written to disk,
 // the remote URL stays credential-free, and `.git/config` never sees the token.
-// Redirects are disabled so the header cannot be forwarded to another host.
+// The header is scoped to the target URL (git's own URL matching), so git would not
+// send it to any other URL even if asked to contact one. Redirects are disabled.
 //
 // SSH: every command gets GIT_SSH_COMMAND (see ssh.ts), with or without a deploy
 // key and whatever the URL, so ssh never falls back to the service account's keys,
@@ -19,6 +27,8 @@ export type GitAuth =
   | null;
 
 export interface PreparedGitAuth {
+  /** The canonical URL these credentials and pins were prepared for: the only URL a network git command may be given. */
+  url: string;
   env: Record<string, string>;
   /** Strings to scrub from any output. */
   secrets: string[];
@@ -28,22 +38,26 @@ export interface PreparedGitAuth {
 }
 
 export interface GitAuthOptions {
-  /** Host keys pinned for the config (null: none yet) and where ssh connects; see ssh.ts. */
-  ssh: Omit<SshOptions, 'privateKey'>;
-  /** Config pairs that pin http(s) to the checked address (`http.curloptResolve`, see src/lib/net/remote-target.ts). */
-  httpPin?: readonly [string, string][];
+  /**
+   * The one remote the credentials are for (src/lib/net/remote-target.ts gitTarget):
+   * its canonical URL, curl's resolve entry (`http.curloptResolve`) and ssh's checked address.
+   */
+  target: GitTarget;
+  /** Host keys pinned for the config (null: none yet); see ssh.ts. */
+  knownHosts: string | null;
 }
 
 export async function prepareGitAuth(auth: GitAuth, options: GitAuthOptions): Promise<PreparedGitAuth> {
+  const { target } = options;
   // No proxy either (the env is built from scratch, see run.ts): a proxy would resolve the name itself, unpinned.
-  const config: [string, string][] = [['http.followRedirects', 'false'], ['http.proxy', ''], ...(options.httpPin ?? [])];
-  const ssh = await prepareSsh({ ...options.ssh, privateKey: auth?.type === 'ssh_key' ? auth.privateKey : null });
-  const base = { readKnownHosts: ssh.readKnownHosts, dispose: ssh.dispose };
+  const config: [string, string][] = [['http.followRedirects', 'false'], ['http.proxy', ''], ...target.httpPin];
+  const ssh = await prepareSsh({ knownHosts: options.knownHosts, connectTo: target.connectTo, privateKey: auth?.type === 'ssh_key' ? auth.privateKey : null });
+  const base = { url: target.url, readKnownHosts: ssh.readKnownHosts, dispose: ssh.dispose };
   if (auth?.type === 'token') {
     // GitHub, GitLab and Bitbucket all accept HTTP Basic with a token as the password.
     const basic = Buffer.from(`${auth.username || 'x-access-token'}:${auth.token}`).toString('base64');
     const header = `Authorization: Basic ${basic}`;
-    config.push(['http.extraHeader', header]);
+    config.push([`http.${target.url}.extraHeader`, header]);
     return { ...base, env: { ...configEnv(config), GIT_SSH_COMMAND: ssh.command }, secrets: [auth.token, basic, header] };
   }
   const secrets = auth?.type === 'ssh_key' ? [auth.privateKey.trim()] : [];

@@ -1,13 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { withGitAuth, type GitAuth, type GitAuthOptions } from './auth.js';
+import { dirname, join } from 'node:path';
+import type { GitTarget } from '../net/remote-target.js';
+import { withGitAuth, type GitAuth } from './auth.js';
 import { GitCommandError, runGit, runGitText } from './run.js';
 
 // "Can we reach this remote, and may we write to it?" without touching any
 // team's cache: `ls-remote` proves read access; `push --dry-run` of a throwaway
 // root commit to a probe branch proves write access (the server checks the push
 // permission during ref advertisement; nothing is uploaded or created).
+// Both run in a fresh private bare repository (GIT_DIR, with discovery stopped at
+// its parent): git never picks up a repository or config lying in /tmp or above.
 
 export interface ProbeResult {
   reachable: boolean;
@@ -22,45 +25,49 @@ export interface ProbeResult {
 export interface ProbeOptions {
   timeoutMs: number;
   allowProtocols: readonly string[];
-  /** Pinned host keys (null: accept and report the first one) and where ssh connects. */
-  ssh: GitAuthOptions['ssh'];
-  /** curl's resolve entry for the checked address (src/lib/net/remote-target.ts). */
-  httpPin?: GitAuthOptions['httpPin'];
+  /** Pinned host keys (null: accept and report the first one). */
+  knownHosts: string | null;
 }
 
-export async function probeRemote(url: string, auth: GitAuth, options: ProbeOptions): Promise<ProbeResult> {
-  return withGitAuth(auth, { ssh: options.ssh, httpPin: options.httpPin }, async (prepared) => {
-    const run = { timeoutMs: options.timeoutMs, allowProtocols: options.allowProtocols, env: prepared.env, secrets: prepared.secrets };
-    const started = performance.now();
-    let listing: string;
+type ProbeRun = { cwd: string; timeoutMs: number; allowProtocols: readonly string[]; env: Record<string, string>; secrets: string[] };
+
+/** Probes `target` (src/lib/net/remote-target.ts gitTarget): its canonical URL, connected to where its pin says. */
+export async function probeRemote(target: GitTarget, auth: GitAuth, options: ProbeOptions): Promise<ProbeResult> {
+  return withGitAuth(auth, { target, knownHosts: options.knownHosts }, async (prepared) => {
+    // mkdtemp creates it 0700: nobody else can plant a config or hooks in it.
+    const dir = await mkdtemp(join(tmpdir(), 'git-probe-'));
     try {
-      listing = await runGitText(['ls-remote', '--symref', url], { ...run, cwd: tmpdir() });
-    } catch (error) {
-      return { reachable: false, permissions: [], defaultBranch: null, latencyMs: elapsed(started), reason: reasonOf(error), knownHosts: '' };
+      const env = { ...prepared.env, GIT_DIR: dir, GIT_CEILING_DIRECTORIES: dirname(dir) };
+      const run: ProbeRun = { cwd: dir, timeoutMs: options.timeoutMs, allowProtocols: options.allowProtocols, env, secrets: prepared.secrets };
+      await runGit(['init', '--bare', '--quiet'], run);
+      const started = performance.now();
+      let listing: string;
+      try {
+        listing = await runGitText(['ls-remote', '--symref', '--end-of-options', prepared.url], run);
+      } catch (error) {
+        return { reachable: false, permissions: [], defaultBranch: null, latencyMs: elapsed(started), reason: reasonOf(error), knownHosts: '' };
+      }
+      const latencyMs = elapsed(started);
+      const head = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listing);
+      const permissions: ProbeResult['permissions'] = ['read'];
+      if (await canPush(prepared.url, run)) permissions.push('write');
+      return { reachable: true, permissions, defaultBranch: head?.[1] ?? null, latencyMs, knownHosts: await prepared.readKnownHosts() };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    const latencyMs = elapsed(started);
-    const head = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(listing);
-    const permissions: ProbeResult['permissions'] = ['read'];
-    if (await canPush(url, run)) permissions.push('write');
-    return { reachable: true, permissions, defaultBranch: head?.[1] ?? null, latencyMs, knownHosts: await prepared.readKnownHosts() };
   });
 }
 
-async function canPush(url: string, run: { timeoutMs: number; allowProtocols: readonly string[]; env: Record<string, string>; secrets: string[] }) {
-  const dir = await mkdtemp(join(tmpdir(), 'git-probe-'));
+async function canPush(url: string, run: ProbeRun) {
   try {
-    const local = { ...run, cwd: dir };
-    await runGit(['init', '--bare', '--quiet'], local);
-    const tree = (await runGitText(['hash-object', '-t', 'tree', '-w', '--stdin'], { ...local, input: '' })).trim();
+    const tree = (await runGitText(['hash-object', '-t', 'tree', '-w', '--stdin'], { ...run, input: '' })).trim();
     const identity = { GIT_AUTHOR_NAME: 'probe', GIT_AUTHOR_EMAIL: 'probe@localhost', GIT_COMMITTER_NAME: 'probe', GIT_COMMITTER_EMAIL: 'probe@localhost' };
-    const commit = (await runGitText(['commit-tree', tree, '-m', 'write probe'], { ...local, env: { ...run.env, ...identity } })).trim();
+    const commit = (await runGitText(['commit-tree', tree, '-m', 'write probe'], { ...run, env: { ...run.env, ...identity } })).trim();
     const probeRef = `refs/heads/planasonix-write-probe-${Date.now().toString(36)}`;
-    await runGit(['push', '--dry-run', '--porcelain', url, `${commit}:${probeRef}`], local);
+    await runGit(['push', '--dry-run', '--porcelain', '--end-of-options', url, `${commit}:${probeRef}`], run);
     return true;
   } catch {
     return false;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

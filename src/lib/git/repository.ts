@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitCommandError, runGit, runGitText, type GitRunOptions } from './run.js';
 import type { PreparedGitAuth } from './auth.js';
@@ -7,6 +7,14 @@ import type { PreparedGitAuth } from './auth.js';
 // plumbing (a temporary index, write-tree, commit-tree), so there is no working
 // tree that could be left dirty by a failed push: a failed operation leaves at
 // worst unreferenced objects, and deleting the directory loses nothing.
+//
+// The clone knows no remote. Network commands (fetch, push) are given the URL on
+// their command line, from the credentials prepared for exactly that checked URL
+// (auth.ts PreparedGitAuth.url); remote-tracking refs are still written under
+// refs/remotes/origin/ by the fetch's refspec. The clone's config is owned by this
+// code: on every open it is put back to CLONE_CONFIG if it differs, so no remote,
+// `url.*.insteadOf`, proxy or other redirection can live there, whoever wrote it
+// (an older version of this server, another process sharing DATA_DIR).
 
 export interface GitTimeouts {
   networkMs: number;
@@ -32,8 +40,14 @@ export interface CommitInfo {
 
 export type PushOutcome = { ok: true } | { ok: false; rejected: true; message: string };
 
-/** A file in the cache touched after each successful fetch (git ignores unknown files in a git dir). */
+/**
+ * Written after each successful fetch with the URL fetched from (git ignores unknown files in a git
+ * dir): its time says how fresh the remote-tracking refs are, its content whose refs they are.
+ */
 const FETCHED_MARKER = 'spec-sync-fetched';
+
+/** The whole config of a clone: what `git init --bare` writes, and nothing else. */
+const CLONE_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
 
 /** Where `buildCommit` leaves its last commit, so the objects stay reachable until pushed. */
 const BUILD_REF = 'refs/spec-sync/build';
@@ -43,8 +57,6 @@ function quotePath(path: string): string {
   return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-/** Cache directories already checked (and repaired) in this process, with their remote URL. */
-const verifiedCaches = new Map<string, string>();
 /** The open in progress per cache directory, so opens of one directory run one after another. */
 const openingCaches = new Map<string, Promise<GitRepository>>();
 
@@ -56,13 +68,14 @@ export class GitRepository {
   ) {}
 
   /**
-   * Opens (creating or repairing) the bare cache at `dir` with `origin` set to `remoteUrl`.
+   * Opens (creating or repairing) the bare cache at `dir`. Its config is checked on every open
+   * (one read, nothing remembered from earlier opens: another process may have written it).
    * Concurrent requests of one team open the same cache: one check or repair runs at a time per
    * directory (two at once would delete and re-initialise it under each other).
    */
-  static open(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]): Promise<GitRepository> {
+  static open(dir: string, timeouts: GitTimeouts, allowProtocols: readonly string[]): Promise<GitRepository> {
     const previous = openingCaches.get(dir) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => GitRepository.openNow(dir, remoteUrl, timeouts, allowProtocols));
+    const next = previous.catch(() => undefined).then(() => GitRepository.openNow(dir, timeouts, allowProtocols));
     openingCaches.set(dir, next);
     const forget = () => {
       if (openingCaches.get(dir) === next) openingCaches.delete(dir);
@@ -71,24 +84,22 @@ export class GitRepository {
     return next;
   }
 
-  private static async openNow(dir: string, remoteUrl: string, timeouts: GitTimeouts, allowProtocols: readonly string[]) {
+  private static async openNow(dir: string, timeouts: GitTimeouts, allowProtocols: readonly string[]) {
     const repo = new GitRepository(dir, timeouts, allowProtocols);
-    // Checked once per process (each check spawns git); the HEAD file still has to be there.
-    if (verifiedCaches.get(dir) === remoteUrl && (await stat(join(dir, 'HEAD')).then(() => true, () => false))) return repo;
-    verifiedCaches.delete(dir);
-    const healthy = await stat(join(dir, 'HEAD')).then(
-      () => repo.local(['rev-parse', '--git-dir']).then(() => true, () => false),
-      () => false,
-    );
+    const config = await readFile(join(dir, 'config'), 'utf8').catch(() => null);
+    const healthy =
+      config !== null && (await stat(join(dir, 'HEAD')).then(() => true, () => false)) && (await repo.local(['rev-parse', '--git-dir']).then(() => true, () => false));
     if (!healthy) {
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
       await repo.local(['init', '--bare', '--quiet']);
     }
-    const current = await repo.local(['config', '--get', 'remote.origin.url']).then((s) => s.trim(), () => null);
-    if (current === null) await repo.local(['remote', 'add', 'origin', remoteUrl]);
-    else if (current !== remoteUrl) await repo.local(['remote', 'set-url', 'origin', remoteUrl]);
-    verifiedCaches.set(dir, remoteUrl);
+    if (!healthy || config !== CLONE_CONFIG) {
+      // Replaced in one rename: a git command starting meanwhile reads the old or the new file, never half of one.
+      const temp = join(dir, `config.${process.pid}.${Date.now()}.tmp`);
+      await writeFile(temp, CLONE_CONFIG, { mode: 0o600 });
+      await rename(temp, join(dir, 'config'));
+    }
     return repo;
   }
 
@@ -98,6 +109,8 @@ export class GitRepository {
       timeoutMs: network ? this.timeouts.networkMs : this.timeouts.localMs,
       allowProtocols: this.allowProtocols,
       ...extra,
+      // This directory and nothing else: no repository discovery above it, whatever the cwd holds.
+      env: { ...extra.env, GIT_DIR: this.dir },
     };
   }
 
@@ -105,21 +118,38 @@ export class GitRepository {
     return runGitText(args, this.options(extra));
   }
 
-  async fetch(auth: PreparedGitAuth): Promise<void> {
+  /** Fetches every branch of `remote.url` (the URL its credentials and pin were prepared for) into refs/remotes/origin/. */
+  async fetch(remote: PreparedGitAuth): Promise<void> {
     await runGit(
-      ['fetch', '--prune', '--no-tags', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*'],
-      this.options({ env: auth.env, secrets: auth.secrets }, true),
+      ['fetch', '--prune', '--no-tags', '--quiet', '--end-of-options', remote.url, '+refs/heads/*:refs/remotes/origin/*'],
+      this.options({ env: remote.env, secrets: remote.secrets }, true),
     );
-    await writeFile(join(this.dir, FETCHED_MARKER), '');
+    await writeFile(join(this.dir, FETCHED_MARKER), remote.url);
   }
 
   /**
-   * Whether a fetch succeeded less than `seconds` ago (in any server process sharing the
-   * directory). Not FETCH_HEAD: git creates that before it contacts the remote.
+   * Whether the remote-tracking refs are those of `url` (the last successful fetch, in any server
+   * process sharing the directory, was from it): after the config moved to another repository,
+   * the clone still holds the old one's branches until the next fetch.
    */
-  async fetchedWithin(seconds: number): Promise<boolean> {
-    const fetchedAt = await stat(join(this.dir, FETCHED_MARKER)).then((s) => s.mtimeMs, () => null);
-    return fetchedAt !== null && Date.now() - fetchedAt < seconds * 1000;
+  async fetchedFrom(url: string): Promise<boolean> {
+    return (await this.lastFetch())?.url === url;
+  }
+
+  /**
+   * Whether a fetch from `url` succeeded less than `seconds` ago (in any server process sharing
+   * the directory). Not FETCH_HEAD: git creates that before it contacts the remote.
+   */
+  async fetchedWithin(seconds: number, url: string): Promise<boolean> {
+    const last = await this.lastFetch();
+    return last !== null && last.url === url && Date.now() - last.at < seconds * 1000;
+  }
+
+  private async lastFetch(): Promise<{ url: string; at: number } | null> {
+    const marker = join(this.dir, FETCHED_MARKER);
+    const at = await stat(marker).then((s) => s.mtimeMs, () => null);
+    const url = await readFile(marker, 'utf8').catch(() => null);
+    return at === null || url === null ? null : { url, at };
   }
 
   async resolve(ref: string): Promise<string | null> {
@@ -213,12 +243,12 @@ export class GitRepository {
     return sha;
   }
 
-  /** Fast-forward push of `commit` to `branch`; a moved remote is reported, never overwritten. */
-  async push(commit: string, branch: string, auth: PreparedGitAuth): Promise<PushOutcome> {
+  /** Fast-forward push of `commit` to `branch` of `remote.url`; a moved remote is reported, never overwritten. */
+  async push(commit: string, branch: string, remote: PreparedGitAuth): Promise<PushOutcome> {
     try {
       await runGit(
-        ['push', '--porcelain', '--quiet', 'origin', `${commit}:refs/heads/${branch}`],
-        this.options({ env: auth.env, secrets: auth.secrets }, true),
+        ['push', '--porcelain', '--quiet', '--end-of-options', remote.url, `${commit}:refs/heads/${branch}`],
+        this.options({ env: remote.env, secrets: remote.secrets }, true),
       );
     } catch (error) {
       if (error instanceof GitCommandError && /rejected|non-fast-forward|fetch first|stale info|cannot lock ref/i.test(`${error.message} ${error.stdout}`)) {

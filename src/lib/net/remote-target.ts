@@ -63,3 +63,17 @@ export function connectionPin(remote: PinnedRemote): ConnectionPin {
   const target = address.includes(':') ? `[${address}]` : address;
   return { httpPin: [['http.curloptResolve', `${url.host}:${url.port}:${target}`]] };
 }
+
+/**
+ * One checked remote as git is given it: the canonical URL and the pin for exactly
+ * that URL, both made from one PinnedRemote so they cannot diverge. Network git
+ * commands get `url` on their command line (never a remote name from the clone's
+ * config) with credentials prepared for this target (src/lib/git/auth.ts).
+ */
+export interface GitTarget extends ConnectionPin {
+  url: string;
+}
+
+export function gitTarget(remote: PinnedRemote): GitTarget {
+  return { url: remote.url.href, ...connectionPin(remote) };
+}

@@ -80,9 +80,12 @@ export function requireTeamRemote(deps: GitDeps, integration: GitIntegration): P
   return requireSavedRemote(integration.repositoryUrl, deps.config.gitIntegration, deps.resolver);
 }
 
-/** The team's clone, with `origin` set to the checked remote's canonical URL (never the stored string). */
-export function openTeamRepository(config: Config, integration: GitIntegration, remote: PinnedRemote): Promise<GitRepository> {
-  return GitRepository.open(cloneDir(config, integration.teamId), remote.url.href, gitTimeouts(config), allowedProtocols(config));
+/**
+ * The team's clone. It knows no remote: fetch and push are given the checked remote's canonical URL
+ * with the credentials prepared for it (ssh-host-keys.ts withIntegrationGitAuth), never a URL from disk.
+ */
+export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {
+  return GitRepository.open(cloneDir(config, integration.teamId), gitTimeouts(config), allowedProtocols(config));
 }
 
 /** '' or a relative directory path ending in '/'. */

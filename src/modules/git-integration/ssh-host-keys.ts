@@ -2,7 +2,8 @@ import type { PrismaClient } from '../../db/database.js';
 import { conflict, notFound } from '../../lib/errors.js';
 import { withGitAuth, type GitAuth, type PreparedGitAuth } from '../../lib/git/auth.js';
 import { GitCommandError } from '../../lib/git/run.js';
-import { hostKeyChangedMessage, isHostKeyFailure, MAX_KNOWN_HOSTS_BYTES, parseKnownHosts, sshHostKeyAlias, type SshOptions } from '../../lib/git/ssh.js';
+import { hostKeyChangedMessage, isHostKeyFailure, MAX_KNOWN_HOSTS_BYTES, parseKnownHosts, sshHostKeyAlias } from '../../lib/git/ssh.js';
+import { gitTarget, type PinnedRemote } from '../../lib/net/remote-target.js';
 
 // The ssh host keys of a team's config: trusted on the first successful connection
 // to its repository host (trust on first use, recorded in the database with the
@@ -20,17 +21,19 @@ export interface PinnedHostKeys {
 /**
  * Runs `work` (git commands against the config's remote) with the config's pinned
  * host keys; after a success, records the host key ssh accepted if none was pinned.
+ * `remote` is the saved remote as checked for this operation (git-context.ts
+ * requireTeamRemote): `work` gets its canonical URL (prepared.url) with the pin and
+ * credentials for exactly that URL, and gives git that URL, never a remote name.
  */
 export async function withIntegrationGitAuth<T>(
   prisma: PrismaClient,
   integration: PinnedHostKeys,
   auth: GitAuth,
+  remote: PinnedRemote,
   work: (prepared: PreparedGitAuth) => Promise<T>,
-  /** Where the checked remote is (src/lib/net/remote-target.ts connectionPin): ssh's address, curl's resolve entry. */
-  options: { connectTo?: SshOptions['connectTo']; httpPin?: readonly [string, string][] } = {},
 ): Promise<T> {
   const pinned = integration.sshKnownHosts;
-  return withGitAuth(auth, { ssh: { knownHosts: pinned, connectTo: options.connectTo }, httpPin: options.httpPin }, async (prepared) => {
+  return withGitAuth(auth, { target: gitTarget(remote), knownHosts: pinned }, async (prepared) => {
     let result: T;
     try {
       result = await work(prepared);

@@ -16,13 +16,15 @@ import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helper
 import { stubResolver } from '../../helpers/resolver.js';
 import { NO_PRIVATE_HOSTS } from '../../../src/lib/net/address-policy.js';
 import { parseGitUrl } from '../../../src/lib/net/git-url.js';
-import { connectionPin, pinRemote } from '../../../src/lib/net/remote-target.js';
+import { gitTarget, pinRemote, type GitTarget } from '../../../src/lib/net/remote-target.js';
 
 const TOKEN = 'tok_rw_s3cr3t_value_123456';
 const RO_TOKEN = 'tok_ro_s3cr3t_value_654321';
 const timeouts = { networkMs: 15_000, localMs: 15_000 };
 const protocols = ['http', 'https', 'ssh', 'file'];
-const noPins = { ssh: { knownHosts: null } };
+/** A remote as a test gives it to git: the URL, no pin (the tests' remotes are IP literals). */
+const unpinned = (url: string): GitTarget => ({ url, httpPin: [] });
+const authFor = (url: string) => ({ target: unpinned(url), knownHosts: null });
 
 let remotes: GitRemotes;
 let http: HttpGitServer;
@@ -43,8 +45,8 @@ const cacheDir = () => join(mkdtempSync(join(tmpdir(), 'git-cache-')), 'clone');
 describe('git plumbing over smart HTTP with a token', () => {
   it('fetches, commits and pushes without the token ever reaching disk or the URL', async () => {
     const dir = cacheDir();
-    const repo = await GitRepository.open(dir, http.url('repo'), timeouts, protocols);
-    const head = await withGitAuth({ type: 'token', token: TOKEN }, noPins, async (auth) => {
+    const repo = await GitRepository.open(dir, timeouts, protocols);
+    const head = await withGitAuth({ type: 'token', token: TOKEN }, authFor(http.url('repo')), async (auth) => {
       await repo.fetch(auth);
       const parent = await repo.remoteBranch('main');
       expect(parent).toMatch(/^[0-9a-f]{40}$/);
@@ -66,8 +68,10 @@ describe('git plumbing over smart HTTP with a token', () => {
     expect(remotes.head('repo', 'feature/x')).toBe(head);
     expect(remotes.show('repo', 'feature/x', 'pipelines/a.json')).toBe('{"a": 1}\n');
 
+    // The clone knows no remote at all (git is given the URL on each command line), and never the token.
     const config = readFileSync(join(dir, 'config'), 'utf8');
-    expect(config).toContain(http.url('repo'));
+    expect(config).not.toContain(http.url('repo'));
+    expect(config).not.toMatch(/remote|url/i);
     expect(config).not.toContain(TOKEN);
     expect(config).not.toContain(Buffer.from(`x-access-token:${TOKEN}`).toString('base64'));
     expect(config.toLowerCase()).not.toContain('authorization');
@@ -78,9 +82,9 @@ describe('git plumbing over smart HTTP with a token', () => {
   });
 
   it('reports a moved remote as rejected instead of overwriting it', async () => {
-    await withGitAuth({ type: 'token', token: TOKEN }, noPins, async (auth) => {
-      const a = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
-      const b = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
+    await withGitAuth({ type: 'token', token: TOKEN }, authFor(http.url('repo')), async (auth) => {
+      const a = await GitRepository.open(cacheDir(), timeouts, protocols);
+      const b = await GitRepository.open(cacheDir(), timeouts, protocols);
       await a.fetch(auth);
       await b.fetch(auth);
       const base = await a.remoteBranch('main');
@@ -100,25 +104,25 @@ describe('git plumbing over smart HTTP with a token', () => {
   });
 
   it('a wrong token fails with a sanitised message', async () => {
-    const repo = await GitRepository.open(cacheDir(), http.url('repo'), timeouts, protocols);
+    const repo = await GitRepository.open(cacheDir(), timeouts, protocols);
     const wrong = 'tok_wrong_value_abcdef';
-    const error = await withGitAuth({ type: 'token', token: wrong }, noPins, (auth) => repo.fetch(auth)).catch((e: unknown) => e);
+    const error = await withGitAuth({ type: 'token', token: wrong }, authFor(http.url('repo')), (auth) => repo.fetch(auth)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitCommandError);
     expect((error as Error).message).not.toContain(wrong);
     expect((error as Error).message).toMatch(/fetch failed/);
   });
 
   it('probes read and write permissions, and reports unreachable or unauthorised remotes', async () => {
-    const options = { timeoutMs: 10_000, allowProtocols: protocols, ...noPins };
-    const rw = await probeRemote(http.url('repo'), { type: 'token', token: TOKEN }, options);
+    const options = { timeoutMs: 10_000, allowProtocols: protocols, knownHosts: null };
+    const rw = await probeRemote(unpinned(http.url('repo')), { type: 'token', token: TOKEN }, options);
     expect(rw).toMatchObject({ reachable: true, permissions: ['read', 'write'], defaultBranch: 'main' });
-    const ro = await probeRemote(http.url('repo'), { type: 'token', token: RO_TOKEN }, options);
+    const ro = await probeRemote(unpinned(http.url('repo')), { type: 'token', token: RO_TOKEN }, options);
     expect(ro).toMatchObject({ reachable: true, permissions: ['read'] });
-    const bad = await probeRemote(http.url('repo'), { type: 'token', token: 'nope-nope-nope' }, options);
+    const bad = await probeRemote(unpinned(http.url('repo')), { type: 'token', token: 'nope-nope-nope' }, options);
     expect(bad.reachable).toBe(false);
     expect(bad.reason).toMatch(/authentication failed/);
     expect(bad.reason).not.toContain('nope-nope-nope');
-    const closed = await probeRemote('http://127.0.0.1:9/x.git', null, options);
+    const closed = await probeRemote(unpinned('http://127.0.0.1:9/x.git'), null, options);
     expect(closed).toMatchObject({ reachable: false, permissions: [] });
     expect(closed.reason).toMatch(/unreachable/);
   });
@@ -139,13 +143,13 @@ describe('git plumbing over smart HTTP with a token', () => {
 
 describe('hostile repository URLs and host names at the git level (issue 11, findings 2 and 3)', () => {
   const port = () => Number(new URL(http.url('repo')).port);
-  const options = (httpPin: [string, string][] = []) => ({ timeoutMs: 10_000, allowProtocols: protocols, ...noPins, httpPin });
+  const options = { timeoutMs: 10_000, allowProtocols: protocols, knownHosts: null };
 
   it('the differential is real: git sends the token to 127.0.0.1 for the backslash URL, which the parser refuses', async () => {
     const hostile = `http://github.com\\@127.0.0.1:${port()}/repo.git`;
     const before = http.authorizations.length;
     // The guard pin keeps a curl that read the host as github.com from asking DNS (it goes to 127.0.0.2, where nothing listens).
-    const probe = await probeRemote(hostile, { type: 'token', token: TOKEN }, options([['http.curloptResolve', `github.com:${port()}:127.0.0.2`]]));
+    const probe = await probeRemote({ url: hostile, httpPin: [['http.curloptResolve', `github.com:${port()}:127.0.0.2`]] }, { type: 'token', token: TOKEN }, options);
     expect(probe.reachable).toBe(true);
     expect(http.authorizations.slice(before).some((header) => header.startsWith('Basic '))).toBe(true);
     expect(parseGitUrl(hostile)).toMatchObject({ ok: false, issue: expect.stringMatching(/backslash/) });
@@ -158,11 +162,11 @@ describe('hostile repository URLs and host names at the git level (issue 11, fin
     expect(parsed.value.href).toBe(`http://pinned.test:${port()}/repo.git`);
     const pinned = await pinRemote(parsed.value, { resolver: stubResolver({ 'pinned.test': ['127.0.0.1'] }), allowance: { ...NO_PRIVATE_HOSTS, all: true } });
     if (!pinned.ok) throw new Error(pinned.issue);
-    const here = await probeRemote(parsed.value.href, { type: 'token', token: TOKEN }, options(connectionPin(pinned.value).httpPin));
+    const here = await probeRemote(gitTarget(pinned.value), { type: 'token', token: TOKEN }, options);
     expect(here).toMatchObject({ reachable: true, permissions: ['read', 'write'] });
     // Another checked address for the same name: git goes there, not where some other lookup would say.
     const moved = { ...pinned.value, address: '127.0.0.2' };
-    const there = await probeRemote(parsed.value.href, { type: 'token', token: TOKEN }, options(connectionPin(moved).httpPin));
+    const there = await probeRemote(gitTarget(moved), { type: 'token', token: TOKEN }, options);
     expect(there.reachable).toBe(false);
     expect(there.reason).toMatch(/unreachable/);
   });
@@ -170,7 +174,7 @@ describe('hostile repository URLs and host names at the git level (issue 11, fin
 
 describe('ssh deploy keys', () => {
   it('lives in a 0600 file only while the command runs; host keys are accepted on first use', async () => {
-    const prepared = await prepareGitAuth({ type: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----' }, noPins);
+    const prepared = await prepareGitAuth({ type: 'ssh_key', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----' }, authFor('ssh://git@127.0.0.1/x.git'));
     const command = prepared.env.GIT_SSH_COMMAND!;
     expect(command).toContain('StrictHostKeyChecking=accept-new');
     expect(command).toContain('BatchMode=yes');
@@ -268,7 +272,7 @@ describe('provider REST clients', () => {
 describe('ssh transport', () => {
   it('runs ssh through GIT_SSH_COMMAND in batch mode and removes the key afterwards', async () => {
     const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-')));
-    const result = await probeRemote('ssh://git@127.0.0.1:9/acme/x.git', { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, ...noPins });
+    const result = await probeRemote(unpinned('ssh://git@127.0.0.1:9/acme/x.git'), { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, knownHosts: null });
     expect(result).toMatchObject({ reachable: false, permissions: [] });
     expect(result.reason).toMatch(/connect|refused|unreachable/i);
     expect(result.reason).not.toContain('not a real key');

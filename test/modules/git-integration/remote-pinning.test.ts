@@ -1,9 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { git, GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import { stubResolver, type StubResolver } from '../../helpers/resolver.js';
 import { REFUSED_HOST_ISSUE } from '../../../src/lib/net/remote-target.js';
 import { cloneDir } from '../../../src/modules/git-integration/git-context.js';
@@ -206,8 +208,10 @@ describe('repository URLs and host names end to end (issue 11, findings 2 and 3)
     expect((await t.db.prisma.gitIntegrationConfig.updateMany({ where: { repositoryUrl: canonical }, data: { repositoryUrl: stored } })).count).toBe(1);
     expect((await push(auth)).status).toBe('succeeded');
     const row = await t.db.prisma.gitIntegrationConfig.findFirstOrThrow({ where: { repositoryUrl: stored }, select: { teamId: true } });
-    const origin = git(cloneDir(t.config, row.teamId), ['config', '--get', 'remote.origin.url']).trim();
-    expect(origin).toBe(canonical);
+    // The clone records the URL its remote-tracking refs were fetched from: the one git was given.
+    const clone = cloneDir(t.config, row.teamId);
+    expect(readFileSync(join(clone, 'spec-sync-fetched'), 'utf8')).toBe(canonical);
+    expect(readFileSync(join(clone, 'config'), 'utf8')).not.toMatch(/remote|url/i);
   });
 
   it('a saved token is dropped when the URL moves to another host or port, and is not sent there', async () => {

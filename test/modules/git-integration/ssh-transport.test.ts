@@ -21,7 +21,7 @@ if (unavailable) console.warn(`skipping the ssh transport tests: ${unavailable}`
 describe('ssh command line', () => {
   it('is isolated from the service account whatever the credentials', async () => {
     for (const auth of [null, { type: 'token' as const, token: 'tok_x' }, { type: 'ssh_key' as const, privateKey: 'k' }]) {
-      const prepared = await prepareGitAuth(auth, { ssh: { knownHosts: null } });
+      const prepared = await prepareGitAuth(auth, { target: { url: 'ssh://git@127.0.0.1:2222/x.git', httpPin: [] }, knownHosts: null });
       try {
         const command = prepared.env.GIT_SSH_COMMAND!;
         for (const option of ['-F /dev/null', '-o IdentitiesOnly=yes', '-o IdentityAgent=none', '-o BatchMode=yes', '-o GlobalKnownHostsFile=/dev/null', '-o UpdateHostKeys=no']) {
@@ -36,7 +36,7 @@ describe('ssh command line', () => {
         await prepared.dispose();
       }
     }
-    const pinned = await prepareGitAuth(null, { ssh: { knownHosts: '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA' } });
+    const pinned = await prepareGitAuth(null, { target: { url: 'ssh://git@127.0.0.1:2222/x.git', httpPin: [] }, knownHosts: '[127.0.0.1]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA' });
     expect(pinned.env.GIT_SSH_COMMAND).toContain('-o StrictHostKeyChecking=yes');
     await pinned.dispose();
   });

@@ -9,7 +9,7 @@ import { HELD_ELSEWHERE, installationHeldElsewhere } from '../github-app-save.js
 import { loadGitIntegration, openStored } from '../integration-store.js';
 import { sshPrivateKeyContext } from '../secret-contexts.js';
 import { parseGitUrl } from '../../../lib/net/git-url.js';
-import { connectionPin } from '../../../lib/net/remote-target.js';
+import { gitTarget } from '../../../lib/net/remote-target.js';
 import { checkRemote } from '../repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
 import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
@@ -48,12 +48,10 @@ export async function testConnection(deps: GitDeps, teamId: string, body: Body) 
   // The saved URL is checked against the config's pinned host keys (and pins the first one);
   // another URL is tried with a throwaway known_hosts that is not kept.
   const pinning = isSavedRemote ? saved : null;
-  const pin = connectionPin(checked.remote);
-  const result = await probeRemote(url, auth, {
+  const result = await probeRemote(gitTarget(checked.remote), auth, {
     timeoutMs: deps.config.gitIntegration.operations.networkTimeoutMs,
     allowProtocols: allowedProtocols(deps.config),
-    ssh: { knownHosts: pinning?.sshKnownHosts ?? null, connectTo: pin.connectTo },
-    httpPin: pin.httpPin,
+    knownHosts: pinning?.sshKnownHosts ?? null,
   });
   if (pinning && !pinning.sshKnownHosts && result.reachable) await pinFirstHostKeys(deps.prisma, pinning, result.knownHosts);
   if (pinning?.sshKnownHosts && !result.reachable && isHostKeyFailure(result.reason ?? '')) {

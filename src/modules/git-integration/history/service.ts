@@ -1,6 +1,5 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
-import { connectionPin } from '../../../lib/net/remote-target.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
@@ -21,11 +20,13 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
   const branch = query.branch ?? integration.defaultBranch;
   // Checked even when the clone answers alone: a config that no longer passes is refused the same way everywhere.
   const target = await requireTeamRemote(deps, integration);
-  const repo = await openTeamRepository(deps.config, integration, target);
-  let head = await repo.remoteBranch(branch);
-  if (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds))) {
+  const repo = await openTeamRepository(deps.config, integration);
+  const url = target.url.href;
+  // Branches of the clone count only when they were fetched from this URL (the config may have moved).
+  let head = (await repo.fetchedFrom(url)) ? await repo.remoteBranch(branch) : null;
+  if (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds, url))) {
     const auth = await resolveGitAuth(deps, integration);
-    const fetch = () => withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared), connectionPin(target));
+    const fetch = () => withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
     await requestSlots(deps.config).run(teamId, fetch).catch((error: unknown) => {
       if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);
       throw error;

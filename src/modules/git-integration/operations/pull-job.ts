@@ -1,6 +1,5 @@
 import { conflict } from '../../../lib/errors.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { connectionPin } from '../../../lib/net/remote-target.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { canonicalJson, idFromPath, pipelineFileParser, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
@@ -64,8 +63,8 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
   const prefix = normalisePrefix(integration.pathPrefix);
   const target = await requireTeamRemote(deps, integration); // before any credential is prepared
   const auth = await resolveGitAuth(deps, integration);
-  const repo = await openTeamRepository(deps.config, integration, target);
-  await withIntegrationGitAuth(deps.prisma, integration, auth.git, (prepared) => repo.fetch(prepared), connectionPin(target));
+  const repo = await openTeamRepository(deps.config, integration);
+  await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
   const head = await repo.remoteBranch(request.branch);
   if (!head) throw conflict(`Branch "${request.branch}" does not exist on the remote`);
   const parse = pipelineFileParser(deps.config.pipelines);

@@ -1,7 +1,6 @@
 import { conflict } from '../../../lib/errors.js';
 import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { connectionPin } from '../../../lib/net/remote-target.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
@@ -59,10 +58,11 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
   const writes = new Map<string, string>();
   for (const p of pipelines.filter((p) => !p.deleted)) writes.set(pipelinePath(prefix, p.id), serialisePipeline(p.id, p));
   const removes = pipelines.filter((p) => p.deleted).map((p) => pipelinePath(prefix, p.id));
-  const repo = await openTeamRepository(deps.config, integration, target);
+  const repo = await openTeamRepository(deps.config, integration);
   const maxAttempts = deps.config.gitIntegration.operations.pushMaxAttempts;
 
-  const outcome = await withIntegrationGitAuth(deps.prisma, integration, auth.git, async (prepared) => {
+  // Every fetch and push of every attempt goes to `target` (prepared.url) with its pin and credentials.
+  const outcome = await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, async (prepared) => {
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       await repo.fetch(prepared);
       const existing = await repo.remoteBranch(request.branch);
@@ -90,7 +90,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
       return { commit, head, created: !existing, changes, attempt };
     }
     throw conflict(`The remote branch "${request.branch}" kept moving; gave up after ${maxAttempts} attempts (nothing was forced)`);
-  }, connectionPin(target));
+  });
 
   let pullRequest: { url: string; number: number } | null = null;
   if (request.create_pull_request && outcome.commit && request.branch !== integration.defaultBranch) {
