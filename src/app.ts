@@ -12,14 +12,14 @@ import authPlugin from './plugins/auth.js';
 import openapiPlugin from './plugins/openapi.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import corsPlugin from './plugins/cors.js';
-import { useErrorDialect, sendError, toAppError } from './http/error-handler.js';
+import { useErrorDialect, useErrorHandler, sendError, toAppError } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
 import healthRoutes from './modules/health/routes.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
-import workspaceModule from './modules/workspace/index.js';
+import workspaceModule, { WORKSPACE_ROOTS } from './modules/workspace/index.js';
 
 export interface AppDependencies {
   config: Config;
@@ -51,10 +51,33 @@ const API_SURFACES: ApiSurface[] = [
   { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule, pipelinesModule] },
 ];
 
+/**
+ * The same modules once more at the root, for clients that drop the surface prefix: the
+ * TypeScript workspace SDK builds `new URL('/devices', baseUrl)`. One set of handlers on
+ * two prefixes; the root registrations are hidden from the OpenAPI document, which lists
+ * the prefixed form. `roots` are the first path segments the modules use: a route outside
+ * them fails at start-up, and unknown paths below them answer in the surface's dialect.
+ */
+export interface RootAlias {
+  of: string;
+  roots: readonly string[];
+  dialect: Dialect;
+  modules: ModulePlugin[];
+}
+
+const ROOT_ALIASES: RootAlias[] = [{ of: '/v1', roots: WORKSPACE_ROOTS, dialect: 'workspace', modules: [workspaceModule] }];
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
 function surfaceDialect(url: string): Dialect {
-  return API_SURFACES.find((surface) => url === surface.prefix || url.startsWith(`${surface.prefix}/`))?.dialect ?? 'platform';
+  const path = url.split('?')[0]!;
+  return (
+    API_SURFACES.find((surface) => under(path, surface.prefix))?.dialect ??
+    ROOT_ALIASES.find((alias) => alias.roots.some((root) => under(path, root)))?.dialect ??
+    'platform'
+  );
 }
 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -93,8 +116,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(securityHeadersPlugin);
   await app.register(corsPlugin);
 
-  // Outside every API surface (e.g. a typo at the root) the platform dialect applies.
-  useErrorDialect(app, 'platform');
+  // Outside every API surface (e.g. a typo at the root) the platform dialect applies,
+  // except below the roots of an alias (e.g. `/devices/x/unknown`: workspace dialect).
+  useErrorDialect(app, 'platform', surfaceDialect);
   await app.register(healthRoutes);
 
   for (const surface of API_SURFACES) {
@@ -107,7 +131,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     );
   }
 
+  for (const alias of ROOT_ALIASES) await registerRootAlias(app, alias);
+
   return app;
+}
+
+/** Registers the modules of `alias` once more, without prefix, hidden from the OpenAPI document. */
+export async function registerRootAlias(app: FastifyInstance, alias: RootAlias): Promise<void> {
+  await app.register(async (scope) => {
+    // No prefix, hence no not-found handler of its own: the root's picks the dialect by path.
+    useErrorHandler(scope, alias.dialect);
+    scope.addHook('onRoute', (route) => {
+      if (!alias.roots.some((root) => under(route.url, root))) {
+        throw new Error(`${String(route.method)} ${route.url} is outside the root alias of ${alias.of} (${alias.roots.join(', ')})`);
+      }
+      route.schema = { ...route.schema, hide: true };
+    });
+    for (const module of alias.modules) await scope.register(module);
+  });
 }
 
 export { sendError, toAppError };

@@ -57,10 +57,19 @@ export function sendError(dialect: Dialect, error: AppError, request: FastifyReq
   return reply.code(error.status).type('application/json; charset=utf-8').send(renderError(dialect, error));
 }
 
-/** Installs the error and not-found handlers of one API surface (one encapsulated context). */
-export function useErrorDialect(app: FastifyInstance, dialect: Dialect): void {
+/** Installs the error handler of one encapsulated context: errors of its routes render in `dialect`. */
+export function useErrorHandler(app: FastifyInstance, dialect: Dialect): void {
   app.setErrorHandler((error, request, reply) => sendError(dialect, toAppError(error, dialect), request, reply));
+}
+
+/**
+ * Installs the error and not-found handlers of one API surface (one encapsulated context).
+ * `dialect` may depend on the URL: the root context answers unknown paths for the root
+ * aliases of a surface (a prefix-less context cannot have a not-found handler of its own).
+ */
+export function useErrorDialect(app: FastifyInstance, dialect: Dialect, notFoundDialect: (url: string) => Dialect = () => dialect): void {
+  useErrorHandler(app, dialect);
   app.setNotFoundHandler((request, reply) =>
-    sendError(dialect, notFound(`No route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    sendError(notFoundDialect(request.url), notFound(`No route ${request.method} ${request.url.split('?')[0]}`), request, reply),
   );
 }

@@ -10,7 +10,10 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 export const OPENAPI_INFO = {
   title: 'Spec Sync Server',
   description:
-    'Backend for three kinds of client: the acai CLI (`/api/v1`), workspace push sessions (`/v1`) and pipeline git integration (`/api`).',
+    'Backend for three kinds of client: the acai CLI (`/api/v1`), workspace push sessions (`/v1`) and pipeline git integration (`/api`).\n\n' +
+    'Every workspace path is also served at the root as an alias of its `/v1` form (`/devices` is `/v1/devices`, ' +
+    '`/workspace-bindings/{bindingId}` is `/v1/workspace-bindings/{bindingId}`, and so on): the same handlers, the same ' +
+    'answers and the same workspace error shape, for clients that drop any path from their base URL. Only the `/v1` form is listed here.',
   version: '0.1.0',
 };
 

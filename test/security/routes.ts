@@ -9,8 +9,18 @@ export interface AppRoute {
   url: string;
 }
 
-/** Routes that are public by design: probes, the OpenAPI document and its UI. */
-export const PUBLIC_ROUTES = [/^\/_health$/, /^\/_ready$/, /^\/openapi\.json$/, /^\/api\/v1\/openapi\.json$/, /^\/docs(\/|$)/];
+/**
+ * Routes that are public by design: probes, the OpenAPI document and its UI, and GitHub's
+ * redirect back after a member authorized the App (authenticated by its single-use state).
+ */
+export const PUBLIC_ROUTES = [
+  /^\/_health$/,
+  /^\/_ready$/,
+  /^\/openapi\.json$/,
+  /^\/api\/v1\/openapi\.json$/,
+  /^\/docs(\/|$)/,
+  /^\/api\/git-integration\/github-app\/callback$/,
+];
 
 const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
 
@@ -40,10 +50,16 @@ export function protectedRoutes(app: FastifyInstance): AppRoute[] {
 
 export const routeName = (route: AppRoute) => `${route.method} ${route.url}`;
 
+/** Root paths that alias the workspace surface (`/devices` is `/v1/devices`). */
+const WORKSPACE_ROOT_ALIAS = /^\/(devices|workspace-bindings)(\/|$)/;
+
+/** The `/v1` form of a root alias (the form the OpenAPI document lists); other paths unchanged. */
+export const canonicalUrl = (url: string) => (WORKSPACE_ROOT_ALIAS.test(url) ? `/v1${url}` : url);
+
 /** The error dialect of the surface a path belongs to. */
 export function dialectOf(url: string): 'acai' | 'workspace' | 'platform' {
   if (url.startsWith('/api/v1/') || url === '/api/v1') return 'acai';
-  if (url.startsWith('/v1/') || url === '/v1') return 'workspace';
+  if (url.startsWith('/v1/') || url === '/v1' || WORKSPACE_ROOT_ALIAS.test(url)) return 'workspace';
   return 'platform';
 }
 

@@ -5,7 +5,7 @@ import { gitTestEnv, waitForOperation } from '../modules/git-integration/helpers
 import { seedAcai } from '../modules/acai/fixtures.js';
 import { scenario } from '../modules/acai/scenario.js';
 import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
-import type { AppRoute } from './routes.js';
+import { canonicalUrl, type AppRoute } from './routes.js';
 
 // One app with team A owning one resource of every kind (acai data, device,
 // binding, push and pull session, pipeline, git settings with a token, ssh key,
@@ -100,7 +100,7 @@ function paramValue(url: string, param: string, ids: WorldIds): string {
   if (param === 'bindingId') return ids.binding;
   if (param === 'pushSessionId') return ids.pushSession;
   if (param === 'pullSessionId') return ids.pullSession;
-  if (param === 'id' && url.startsWith('/v1/devices/')) return ids.device;
+  if (param === 'id' && canonicalUrl(url).startsWith('/v1/devices/')) return ids.device;
   if (param === 'id' && url.startsWith('/api/pipelines/')) return ids.pipeline;
   if (param === 'id' && url.startsWith('/api/git-integration/operations/')) return ids.operation;
   if (param === 'id' && url.startsWith('/api/git-integration/ssh-keys/')) return ids.sshKey;
@@ -115,7 +115,8 @@ export const hasParams = (route: AppRoute) => route.url.includes(':');
 
 /** A request the route accepts (valid query and body), so that only auth and ownership decide the answer. */
 export function validRequest(route: AppRoute, ids: WorldIds, repositoryUrl: string): { query?: Record<string, string>; body?: object } {
-  const key = `${route.method} ${route.url}`;
+  // A root alias (`/devices`) takes the request of its `/v1` form.
+  const key = `${route.method} ${canonicalUrl(route.url)}`;
   const requests: Record<string, { query?: Record<string, string>; body?: object }> = {
     'GET /api/v1/implementations': { query: { product_name: 'api' } },
     'GET /api/v1/implementation-features': { query: { product_name: 'api', implementation_name: 'prod' } },

@@ -16,7 +16,8 @@ const bindingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, body: createBindingBody, response: { 201: bindingResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) } },
     },
     async (request, reply) => {
-      const binding = await createBinding(app.db.prisma, authOf(request).teamId, request.body);
+      const { teamId, userId } = authOf(request);
+      const binding = await createBinding(app.db.prisma, { teamId, userId }, request.body);
       return reply.code(201).send({ binding: toBindingBody(binding) });
     },
   );

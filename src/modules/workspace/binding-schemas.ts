@@ -7,8 +7,8 @@ export const EXECUTION_MODES = ['legacy_remote', 'bridge_local'] as const;
 const optionalFields = {
   projectId: text(200).nullable().optional().describe('Project the binding belongs to; null for none'),
   name: text(200).nullable().optional(),
-  syncRoot: text(4096).nullable().optional(),
-  ignorePatterns: z.array(text(1024)).max(1000).optional(),
+  syncRoot: text(4096).nullable().optional().describe('Root of the synced tree; when absent or null it is `localPath`'),
+  ignorePatterns: z.array(text(1024)).max(1000).nullable().optional().describe('null is the same as []'),
   syncMode: z.enum(SYNC_MODES).optional().describe('Defaults to manual'),
   executionMode: z.enum(EXECUTION_MODES).optional().describe('Defaults to legacy_remote'),
   lastPushedSnapshotId: text(200).nullable().optional(),
@@ -51,12 +51,13 @@ export const bindingListQuery = z.object({
 export const bindingBody = z
   .object({
     id: z.string(),
+    userId: z.string().nullable().describe('The user whose token created the binding (null only for bindings stored before it was recorded)'),
     deviceId: z.string(),
     environmentId: z.string(),
     projectId: z.string().nullable(),
     localPath: z.string(),
     name: z.string().nullable(),
-    syncRoot: z.string().nullable(),
+    syncRoot: z.string().describe('The root given at create or update, otherwise `localPath`'),
     ignorePatterns: z.array(z.string()),
     syncMode: z.enum(SYNC_MODES),
     executionMode: z.enum(EXECUTION_MODES),

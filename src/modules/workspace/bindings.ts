@@ -27,13 +27,21 @@ async function deviceMustStillExist<T>(operation: Promise<T>): Promise<T> {
   }
 }
 
+/** `ignorePatterns: null` (which the SDK types allow) is stored as no patterns. */
+function fieldsData({ ignorePatterns, ...rest }: BindingFields) {
+  return { ...rest, ...(ignorePatterns !== undefined ? { ignorePatterns: ignorePatterns ?? [] } : {}) };
+}
+
 export async function createBinding(
   prisma: PrismaClient,
-  teamId: string,
+  scope: { teamId: string; userId: string },
   input: BindingFields & { deviceId: string; environmentId: string; localPath: string },
 ): Promise<WorkspaceBinding> {
+  const { teamId, userId } = scope;
   await checkDevice(prisma, teamId, input.deviceId);
-  return deviceMustStillExist(prisma.workspaceBinding.create({ data: { id: prefixedId(ID_PREFIX.binding), teamId, ...input } }));
+  return deviceMustStillExist(
+    prisma.workspaceBinding.create({ data: { id: prefixedId(ID_PREFIX.binding), teamId, userId, ...fieldsData(input), deviceId: input.deviceId, environmentId: input.environmentId, localPath: input.localPath } }),
+  );
 }
 
 export async function getBinding(prisma: PrismaClient, teamId: string, id: string): Promise<WorkspaceBinding> {
@@ -64,7 +72,7 @@ export async function listBindings(
 export async function updateBinding(prisma: PrismaClient, teamId: string, id: string, input: BindingFields): Promise<WorkspaceBinding> {
   checkId(ID_PREFIX.binding, id, bindingNotFound);
   if (input.deviceId !== undefined) await checkDevice(prisma, teamId, input.deviceId);
-  return deviceMustStillExist(orNotFound(prisma.workspaceBinding.update({ where: { id, teamId }, data: input }), bindingNotFound));
+  return deviceMustStillExist(orNotFound(prisma.workspaceBinding.update({ where: { id, teamId }, data: fieldsData(input) }), bindingNotFound));
 }
 
 /** Deleting a binding deletes its push and pull sessions (foreign keys cascade). */
@@ -77,12 +85,13 @@ export async function deleteBinding(prisma: PrismaClient, teamId: string, id: st
 export function toBindingBody(binding: WorkspaceBinding) {
   return {
     id: binding.id,
+    userId: binding.userId,
     deviceId: binding.deviceId,
     environmentId: binding.environmentId,
     projectId: binding.projectId,
     localPath: binding.localPath,
     name: binding.name,
-    syncRoot: binding.syncRoot,
+    syncRoot: binding.syncRoot ?? binding.localPath,
     ignorePatterns: binding.ignorePatterns,
     syncMode: binding.syncMode as 'off' | 'manual' | 'watch',
     executionMode: binding.executionMode as 'legacy_remote' | 'bridge_local',

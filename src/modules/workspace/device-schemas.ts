@@ -10,14 +10,23 @@ export function deviceRequestSchemas(limits: WorkspaceConfig) {
     hostname: text(255).nullable().optional(),
     appVersion: text(64).nullable().optional(),
     daemonVersion: text(64).nullable().optional(),
-    capabilities: boundedObject(limits.metadataMaxBytes).optional().describe('Free-form capabilities object'),
+    capabilities: boundedObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form capabilities object; null clears it'),
   };
   return {
     createDevice: z
       .object({ name: text(200), ...fields, status: z.enum(DEVICE_STATUSES).optional().describe('Defaults to online') })
       .strict(),
     updateDevice: z
-      .object({ name: text(200).optional(), ...fields, status: z.enum(DEVICE_STATUSES).optional() })
+      .object({
+        name: text(200).optional(),
+        ...fields,
+        status: z.enum(DEVICE_STATUSES).optional(),
+        lastSeenAt: z.iso
+          .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+          .nullable()
+          .optional()
+          .describe('When the daemon was last seen; a time ahead of the server clock is recorded as now. Wins over the `lastSeenAt` that `status: online` sets.'),
+      })
       .strict()
       .refine((body) => Object.keys(body).length > 0, { message: 'must contain at least one field' }),
     heartbeat: z
@@ -35,6 +44,7 @@ export const deviceListQuery = z.object({ status: z.enum(DEVICE_STATUSES).option
 export const deviceBody = z
   .object({
     id: z.string(),
+    userId: z.string().nullable().describe('The user whose token registered the device (null only for devices stored before it was recorded)'),
     name: z.string(),
     platform: z.string().nullable(),
     hostname: z.string().nullable(),

@@ -12,8 +12,11 @@ export interface DeviceFields {
   hostname?: string | null;
   appVersion?: string | null;
   daemonVersion?: string | null;
-  capabilities?: Record<string, unknown>;
+  /** null clears them (stored as `{}`). */
+  capabilities?: Record<string, unknown> | null;
   status?: 'online' | 'offline';
+  /** ISO 8601; wins over the `lastSeenAt` a status change sets. */
+  lastSeenAt?: string | null;
 }
 
 interface Scope {
@@ -28,8 +31,20 @@ function statusChange(status: 'online' | 'offline' | undefined, now = new Date()
   return {};
 }
 
-function fieldsData({ status, capabilities, ...rest }: DeviceFields) {
-  return { ...rest, ...(capabilities !== undefined ? { capabilities: capabilities as Prisma.InputJsonObject } : {}), ...statusChange(status) };
+/** A reported time ahead of the server's clock is recorded as now: a fast clock cannot keep a device online. */
+function seenAt(value: string | null, now = new Date()): Date | null {
+  if (value === null) return null;
+  const date = new Date(value);
+  return date.getTime() > now.getTime() ? now : date;
+}
+
+function fieldsData({ status, capabilities, lastSeenAt, ...rest }: DeviceFields) {
+  return {
+    ...rest,
+    ...(capabilities !== undefined ? { capabilities: (capabilities ?? {}) as Prisma.InputJsonObject } : {}),
+    ...statusChange(status),
+    ...(lastSeenAt !== undefined ? { lastSeenAt: seenAt(lastSeenAt) } : {}),
+  };
 }
 
 export async function createDevice(prisma: PrismaClient, scope: Scope, input: DeviceFields & { name: string }): Promise<Device> {
@@ -91,6 +106,7 @@ export function toDeviceBody(device: Device, offlineAfterMs: number, now = Date.
   const fresh = device.lastSeenAt !== null && now - device.lastSeenAt.getTime() < offlineAfterMs;
   return {
     id: device.id,
+    userId: device.userId,
     name: device.name,
     platform: device.platform,
     hostname: device.hostname,

@@ -4,8 +4,17 @@ import deviceRoutes from './device-routes.js';
 import sessionRoutes from './session-routes.js';
 
 /**
- * The workspace API (`/v1`): devices, workspace bindings and their push and pull
- * sessions, for the desktop bridge of the ACP platform. Lifecycle: ./README.md.
+ * The first path segment of every workspace route. The TypeScript SDK calls them at the
+ * root (`/devices`), the Python SDK under `/v1`: src/app.ts serves both, and answers
+ * unknown paths below these roots in the workspace dialect. A route outside them fails
+ * at start-up, so a new root cannot be forgotten here.
+ */
+export const WORKSPACE_ROOTS = ['/devices', '/workspace-bindings'] as const;
+
+/**
+ * The workspace API (`/v1`, and the same routes at the root): devices, workspace bindings
+ * and their push and pull sessions, for the desktop bridge of the ACP platform.
+ * Lifecycle: ./README.md.
  */
 const workspaceModule: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.authenticate);

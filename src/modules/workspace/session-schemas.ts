@@ -6,7 +6,7 @@ export const SESSION_STATUSES = ['prepared', 'superseded', 'cancelled'] as const
 
 export function sessionRequestSchemas(limits: WorkspaceConfig) {
   const signature = text(limits.signatureMaxLength);
-  const metadata = boundedObject(limits.metadataMaxBytes).optional().describe('Free-form metadata object.');
+  const metadata = boundedObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form metadata object; null is the same as none.');
   const applied = boundedObject(limits.applyMaxBytes);
   return {
     prepare: z.object({

@@ -72,7 +72,7 @@ export async function supersedePrepared(db: Db, t: SessionTable, bindingId: stri
 export async function insertPrepared(
   db: Db,
   t: SessionTable,
-  row: { id: string; teamId: string; userId: string; binding: BindingRef; planSignature: string; plan: object; metadata?: object },
+  row: { id: string; teamId: string; userId: string; binding: BindingRef; planSignature: string; plan: object; metadata?: object | null },
 ): Promise<SessionRow> {
   const { binding } = row;
   const rows = await db.$queryRaw<SessionRow[]>`
@@ -141,7 +141,7 @@ export async function recordApply(
   bindingId: string,
   id: string,
   step: ApplyStep,
-  input: { signature: string; payload: object; metadata?: object },
+  input: { signature: string; payload: object; metadata?: object | null },
 ): Promise<SessionRow | undefined> {
   const c = APPLY_STEPS[step];
   const col = (name: string) => Prisma.raw(name);

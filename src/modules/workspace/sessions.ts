@@ -40,7 +40,7 @@ export async function prepareSession(
   kind: SessionKind,
   caller: Caller,
   bindingId: string,
-  input: { planSignature: string; plan: Record<string, unknown>; metadata?: Record<string, unknown> },
+  input: { planSignature: string; plan: Record<string, unknown>; metadata?: Record<string, unknown> | null },
 ): Promise<{ session: SessionRow; created: boolean }> {
   checkIds(kind, bindingId);
   // A retried prepare (the common case) is answered by one indexed read, without a transaction.
@@ -118,7 +118,7 @@ export async function applyToPull(
   bindingId: string,
   id: string,
   step: ApplyStep,
-  input: { signature: string; payload: Record<string, unknown>; metadata?: Record<string, unknown> },
+  input: { signature: string; payload: Record<string, unknown>; metadata?: Record<string, unknown> | null },
 ): Promise<{ session: SessionRow; updated: boolean }> {
   checkIds(PULL, bindingId, id);
   const written = await store.recordApply(prisma, teamId, bindingId, id, step, input);

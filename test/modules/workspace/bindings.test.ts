@@ -4,7 +4,7 @@ import { expectError, ISO, newBinding, newDevice, teamTokens } from './helpers.j
 
 const BINDING_FIELDS = [
   'createdAt', 'deviceId', 'environmentId', 'executionMode', 'id', 'ignorePatterns', 'lastPulledSnapshotId', 'lastPushedSnapshotId',
-  'localPath', 'name', 'projectId', 'syncMode', 'syncRoot', 'updatedAt',
+  'localPath', 'name', 'projectId', 'syncMode', 'syncRoot', 'updatedAt', 'userId',
 ];
 
 describe('workspace bindings', () => {
@@ -35,7 +35,7 @@ describe('workspace bindings', () => {
       localPath: '/Users/me/app',
       projectId: null,
       name: null,
-      syncRoot: null,
+      syncRoot: '/Users/me/app',
       ignorePatterns: [],
       syncMode: 'manual',
       executionMode: 'legacy_remote',

@@ -3,7 +3,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { expectError, ISO, newBinding, newDevice, teamTokens } from './helpers.js';
 
 const DEVICE_FIELDS = [
-  'appVersion', 'capabilities', 'createdAt', 'daemonVersion', 'hostname', 'id', 'lastSeenAt', 'name', 'platform', 'status', 'updatedAt',
+  'appVersion', 'capabilities', 'createdAt', 'daemonVersion', 'hostname', 'id', 'lastSeenAt', 'name', 'platform', 'status', 'updatedAt', 'userId',
 ];
 
 describe('workspace devices', () => {
