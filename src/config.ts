@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { trustProxySetting } from './lib/trust-proxy.js';
-import { gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
+import { githubAppEnvProblems, gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
 import { pushEnv, toPushConfig } from './modules/acai/push/config.js';
@@ -98,5 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const problems = githubAppEnvProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return toConfig(parsed.data);
 }

@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 // A stand-in for the parts of GitHub's REST API a GitHub App uses, on 127.0.0.1:
 // installations, installation access tokens (scoped like GitHub scopes them),
 // repositories as an installation sees them, and pull requests. It checks the App
-// JWT's RS256 signature with the App's public key, as GitHub does.
+// JWT's RS256 signature with the App's public key, as GitHub does. It also plays GitHub's
+// web origin for the App's user authorization: `authorize()` stands for a user signing in
+// and authorizing the App (a single-use code), /login/oauth/access_token exchanges the code
+// (with the App's client id and secret) for a user token, and /user/installations lists the
+// installations that user can access.
 
 export interface StandInInstallation {
   account: { login: string; id: number };
@@ -40,7 +44,13 @@ export interface GithubApiStandIn {
   onMint?: (token: string) => void;
   /** While true, every connection is dropped (GitHub unreachable). */
   down: boolean;
-  /** Env for createTestApp: API base, App id and key. */
+  clientId: string;
+  clientSecret: string;
+  /** User access tokens handed out by the code exchange (never to be seen in a response or log). */
+  userTokens: string[];
+  /** A GitHub user authorizes the App: a single-use code whose token can see these installations. */
+  authorize(login: string, installationIds: string[]): string;
+  /** Env for createTestApp: API and web base, App id, key and OAuth client. */
   env(): Record<string, string>;
   close(): Promise<void>;
 }
@@ -69,10 +79,27 @@ export async function startGithubApi(installations: Record<string, StandInInstal
     requests: [],
     minted: [],
     down: false,
-    env: () => ({ GITHUB_API_URL: state.url, GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: state.privateKey }),
+    clientId: `Iv1.${randomBytes(8).toString('hex')}`,
+    clientSecret: randomBytes(20).toString('hex'),
+    userTokens: [],
+    authorize: (login, installationIds) => {
+      const code = randomBytes(10).toString('hex');
+      codes.set(code, { login, installationIds });
+      return code;
+    },
+    env: () => ({
+      GITHUB_API_URL: state.url,
+      GITHUB_WEB_URL: state.url,
+      GITHUB_APP_ID: appId,
+      GITHUB_APP_PRIVATE_KEY: state.privateKey,
+      GITHUB_APP_CLIENT_ID: state.clientId,
+      GITHUB_APP_CLIENT_SECRET: state.clientSecret,
+    }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
+  const codes = new Map<string, { login: string; installationIds: string[] }>();
+  const users = new Map<string, { login: string; installationIds: string[] }>();
   const tokenFor = (authorization: string) => state.minted.find((m) => authorization === `Bearer ${m.token}`);
   const canSee = (minted: MintedToken, owner: string, name: string) => {
     const installation = state.installations[minted.installationId]!;
@@ -86,6 +113,25 @@ export async function startGithubApi(installations: Record<string, StandInInstal
     const body = raw ? (JSON.parse(raw) as unknown) : null;
     state.requests.push({ method: req.method!, path, authorization, body });
 
+    if (path === '/login/oauth/access_token' && req.method === 'POST') {
+      // GitHub answers 200 with an `error` field for a bad code or client.
+      const { client_id, client_secret, code } = (body ?? {}) as Record<string, unknown>;
+      if (client_id !== state.clientId || client_secret !== state.clientSecret) return json(res, 200, { error: 'incorrect_client_credentials' });
+      const user = typeof code === 'string' ? codes.get(code) : undefined;
+      if (!user) return json(res, 200, { error: 'bad_verification_code' });
+      codes.delete(code as string);
+      const token = `ghu_${randomBytes(18).toString('hex')}`;
+      users.set(token, user);
+      state.userTokens.push(token);
+      return json(res, 200, { access_token: token, token_type: 'bearer', scope: '' });
+    }
+    if (path === '/user/installations' && req.method === 'GET') {
+      const user = users.get(authorization.replace(/^Bearer /, ''));
+      if (!user) return json(res, 401, { message: 'Bad credentials' });
+      const visible = user.installationIds.filter((id) => Object.hasOwn(state.installations, id));
+      const installations = visible.map((id) => ({ id: Number(id), app_id: Number(appId), account: state.installations[id]!.account }));
+      return json(res, 200, { total_count: installations.length, installations });
+    }
     const installationPath = /^\/app\/installations\/([^/]+)(\/access_tokens)?$/.exec(path);
     if (installationPath) {
       if (!appJwtValid(authorization, appId, publicKey)) return json(res, 401, { message: 'A JSON web token could not be decoded' });

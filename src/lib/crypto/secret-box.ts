@@ -8,9 +8,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 // into another team's row, another row, or another column fails to open, so write
 // access to the database alone cannot move a team's credential to another tenant.
 //
-// `v1` envelopes (AAD = "v1", bound to nothing) are never opened: the git-integration
-// module re-seals them as v2, bound to the row they are in, once at start
-// (reseal-legacy-secrets.ts), and `open` refuses them after that.
+// `v1` envelopes (AAD = "v1", bound to nothing) are never opened by `open`: the git-integration
+// module re-seals as v2 only those the upgrade migration recorded, in exactly their recorded
+// row (reseal-legacy-secrets.ts); any other v1 value is refused for good.
 
 const VERSION = 'v2';
 export const LEGACY_VERSION = 'v1';
@@ -59,8 +59,8 @@ export class SecretBox {
   }
 
   /**
-   * Opens a `v1` envelope (bound to nothing). Only for the one-off re-sealing pass at start;
-   * every other reader uses `open`, which refuses v1.
+   * Opens a `v1` envelope (bound to nothing). Only for the one-off re-sealing pass at start of
+   * values recorded at upgrade time; every other reader uses `open`, which refuses v1.
    */
   openLegacy(sealed: string): string {
     return this.#decrypt(sealed, LEGACY_VERSION, Buffer.from(LEGACY_VERSION));
@@ -69,7 +69,7 @@ export class SecretBox {
   #decrypt(sealed: string, version: string, aad: Buffer): string {
     const parts = sealed.split('.');
     if (parts[0] === LEGACY_VERSION && version !== LEGACY_VERSION) {
-      throw new SecretBoxError('stored secret is in the unbound v1 format (re-sealed at server start when the key opens it)');
+      throw new SecretBoxError('stored secret is in the retired unbound v1 format (save the credentials again)');
     }
     if (parts.length !== 4 || parts[0] !== version) throw new SecretBoxError('unknown secret envelope format');
     const [, iv, tag, body] = parts.map((p) => Buffer.from(p, 'base64url')) as [Buffer, Buffer, Buffer, Buffer];

@@ -155,7 +155,7 @@ export async function saveIntegration(
       if (issue) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials', issue });
     }
     if (appCredentials && issues.length === 0) {
-      const claim = await installationClaimIssue(tx, teamId, appCredentials.installationId, deps.secrets);
+      const claim = await installationClaimIssue(tx, teamId, appCredentials.installationId);
       if (claim) issues.push(claim);
     }
     if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);

@@ -61,6 +61,13 @@ export const gitIntegrationEnv = z.object({
   GIT_PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Pipeline files larger than this are skipped (and reported) by a pull. */
   GIT_MAX_FILE_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /**
+   * Files (of any kind) under the path prefix a pull or push reads from a tree; a tree with more fails
+   * the operation (reading on would hold the whole listing in memory, and a cut listing would delete pipelines).
+   */
+  GIT_MAX_TREE_ENTRIES: z.coerce.number().int().min(1).default(20_000),
+  /** Skipped files a pull's result lists by path (sorted); beyond, only counted per reason. */
+  GIT_MAX_REPORTED_SKIPS: z.coerce.number().int().min(0).default(200),
   /** Seconds a running operation may hold its job before pg-boss considers the worker dead and retries it. */
   GIT_OPERATION_EXPIRE_SECONDS: z.coerce.number().int().min(30).default(15 * 60),
   /** A worker proves it is alive this often (halved); a dead one's operation is retried after it plus JOBS_MONITOR_INTERVAL_SECONDS. */
@@ -95,6 +102,24 @@ export const gitIntegrationEnv = z.object({
     .optional()
     .refine((v) => v === undefined || /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
     .refine((v) => v === undefined || ['', '/'].includes(new URL(v).pathname), 'must be an origin (scheme://host[:port]) without a path'),
+  /**
+   * The App's OAuth client (its settings page): a team links an installation only through
+   * GitHub's user authorization, so App credentials need these as well (required with GITHUB_APP_ID).
+   */
+  GITHUB_APP_CLIENT_ID: z.string().trim().min(1).optional(),
+  GITHUB_APP_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  /** The App's URL name (github.com/apps/<slug>): enables the install link. */
+  GITHUB_APP_SLUG: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be the App slug (lowercase letters, digits, hyphens)')
+    .optional(),
+  /** GitHub's web origin (authorization and install pages, code exchange); unset: GITHUB_GIT_URL's. */
+  GITHUB_WEB_URL: z
+    .string()
+    .url()
+    .optional()
+    .refine((v) => v === undefined || /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
+    .refine((v) => v === undefined || ['', '/'].includes(new URL(v).pathname), 'must be an origin (scheme://host[:port]) without a path'),
 });
 
 /** The origin git talks to for a GitHub API base: github.com's API lives on its own host. */
@@ -116,7 +141,21 @@ function providerApiUrls(env: z.infer<typeof gitIntegrationEnv>): Record<'github
 
 export type GitIntegrationConfig = ReturnType<typeof toGitIntegrationConfig>;
 
+/** Settings that only make sense together; thrown at start, before anything listens. */
+export function githubAppEnvProblems(env: z.infer<typeof gitIntegrationEnv>): string[] {
+  const problems: string[] = [];
+  const app = Boolean(env.GITHUB_APP_ID || env.GITHUB_APP_PRIVATE_KEY);
+  if (app && !(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY)) problems.push('GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY: set both or neither');
+  for (const name of ['GITHUB_APP_CLIENT_ID', 'GITHUB_APP_CLIENT_SECRET'] as const) {
+    // Without the OAuth client no team can prove access to an installation, so App credentials could never be used.
+    if (app && !env[name]) problems.push(`${name}: required with GITHUB_APP_ID (teams link installations through GitHub's user authorization)`);
+  }
+  return problems;
+}
+
 export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
+  const problems = githubAppEnvProblems(env);
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const apiUrls = providerApiUrls(env);
   return {
     credentialsKey: env.GIT_CREDENTIALS_KEY,
@@ -128,6 +167,8 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
       localTimeoutMs: env.GIT_LOCAL_TIMEOUT_MS,
       pushMaxAttempts: env.GIT_PUSH_MAX_ATTEMPTS,
       maxFileBytes: env.GIT_MAX_FILE_BYTES,
+      maxTreeEntries: env.GIT_MAX_TREE_ENTRIES,
+      maxReportedSkips: env.GIT_MAX_REPORTED_SKIPS,
       expireSeconds: env.GIT_OPERATION_EXPIRE_SECONDS,
       heartbeatSeconds: env.GIT_OPERATION_HEARTBEAT_SECONDS,
       workers: env.GIT_OPERATION_WORKERS,
@@ -145,6 +186,11 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
             /** The only two places an installation token is ever sent. */
             apiBaseUrl: apiUrls.github,
             gitOrigin: githubGitOrigin(apiUrls.github, env.GITHUB_GIT_URL),
+            clientId: env.GITHUB_APP_CLIENT_ID!,
+            clientSecret: env.GITHUB_APP_CLIENT_SECRET!,
+            slug: env.GITHUB_APP_SLUG ?? null,
+            /** Where users authorize the App and codes are exchanged (the client secret goes only there). */
+            webOrigin: env.GITHUB_WEB_URL ? new URL(env.GITHUB_WEB_URL).origin : githubGitOrigin(apiUrls.github, env.GITHUB_GIT_URL),
           }
         : null,
   };

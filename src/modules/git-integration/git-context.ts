@@ -8,6 +8,7 @@ import { GitRepository } from '../../lib/git/repository.js';
 import type { PinnedRemote } from '../../lib/net/remote-target.js';
 import type { HostResolver } from '../../lib/net/resolver.js';
 import { installationTokenFor } from './github-app-access.js';
+import { requireInstallationLinked } from './github-app-links.js';
 import { loadGitIntegration, type GitIntegration } from './integration-store.js';
 import { requireSavedRemote } from './repository-url.js';
 
@@ -67,7 +68,9 @@ export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration)
   const app = deps.config.gitIntegration.githubApp;
   if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
   if (integration.provider !== 'github') throw conflict('GitHub App credentials need provider github; save the integration again');
-  // Checked before anything is minted: the token goes only to the App's git origin and API base.
+  // Checked before anything is minted: the installation is linked to the team (a config saved before
+  // links existed is refused, 409), and the token goes only to the App's git origin and API base.
+  await requireInstallationLinked(deps.prisma, integration.teamId, credentials.installationId);
   const token = await installationTokenFor(app, deps.config.gitIntegration.operations.networkTimeoutMs, credentials, integration.repositoryUrl);
   return { git: { type: 'token', token, username: 'x-access-token' }, apiToken: token, apiBaseUrl: app.apiBaseUrl };
 }

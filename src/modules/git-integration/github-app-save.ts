@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import type { FieldIssue } from '../../lib/errors.js';
 import type { SaveIntegrationBody } from './config-schemas.js';
 import { verifyGithubAppAccess, type GithubAppBinding, type GithubAppSettings } from './github-app-access.js';
+import { installationLinkIssue } from './github-app-links.js';
 import { openStored, sealCredentials } from './integration-store.js';
 import { gitCredentialsContext } from './secret-contexts.js';
 
-// Saving GitHub App credentials: the installation is verified against the repository
-// before anything is stored, and again when the repository_url of stored App
+// Saving GitHub App credentials: the installation must be linked to the team (a member
+// proved access to it on GitHub, github-app-links.ts), then it is verified against the
+// repository before anything is stored, and again when the repository_url of stored App
 // credentials changes on the same host (another host drops or needs new credentials,
 // see config-service.ts). The network calls happen before the save's transaction.
 
@@ -61,6 +62,12 @@ export async function verifiedGithubAppColumns(
     issues.push({ field: 'body.credentials', issue: 'this server has no GitHub App configured' });
     return undefined;
   }
+  // Before any GitHub call, with one message for unknown, foreign and unlinked ids: nothing to enumerate.
+  const unlinked = await installationLinkIssue(prisma, teamId, installationId);
+  if (unlinked) {
+    issues.push(unlinked);
+    return undefined;
+  }
   const checked = await verifyGithubAppAccess(deps.githubApp, deps.timeoutMs, installationId, url);
   if (!checked.ok) {
     issues.push({ field: 'body.credentials', issue: checked.issue });
@@ -71,36 +78,12 @@ export async function verifiedGithubAppColumns(
   return { columns: { credentialType: 'github_app', encryptedCredentials, sshKeyId: null }, installationId };
 }
 
-// One installation, one team: an installation id is not a secret its account can keep, so
-// whoever learns it must not get the account's repositories by typing it in. The first team
-// that saves an installation holds it until it removes or replaces it. Saves of App credentials
-// are serialised by one transaction-scoped advisory lock so two teams cannot both pass the check.
-const CLAIMS_LOCK = createHash('sha256').update('git-integration\u0000github-app-installation-claims').digest().readBigInt64BE(0);
-
-type Db = PrismaClient | Prisma.TransactionClient;
-
-/** Whether another team's stored App credentials name this installation. */
-export async function installationHeldElsewhere(db: Db, teamId: string, installationId: string, secrets: SecretBox): Promise<boolean> {
-  const rows = await db.gitIntegrationConfig.findMany({
-    where: { credentialType: 'github_app', teamId: { not: teamId }, encryptedCredentials: { not: null } },
-    select: { teamId: true, encryptedCredentials: true },
-  });
-  return rows.some((row) => {
-    try {
-      const payload = JSON.parse(secrets.open(row.encryptedCredentials!, gitCredentialsContext(row.teamId))) as { installationId?: unknown };
-      return payload.installationId === installationId;
-    } catch {
-      return false; // unreadable credentials send nothing anywhere, so they hold nothing either
-    }
-  });
-}
-
-export const HELD_ELSEWHERE = 'this GitHub App installation is already used by another team of this server';
-
-/** Inside the save's transaction: an issue when another team holds the installation. */
-export async function installationClaimIssue(tx: Prisma.TransactionClient, teamId: string, installationId: string, secrets: SecretBox): Promise<FieldIssue | null> {
-  await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(${CLAIMS_LOCK})`;
-  return (await installationHeldElsewhere(tx, teamId, installationId, secrets)) ? { field: 'body.credentials', issue: HELD_ELSEWHERE } : null;
+/**
+ * Inside the save's transaction: the installation must (still) be linked to the team, the
+ * proof that one of its members can access it on GitHub (github-app-links.ts).
+ */
+export function installationClaimIssue(tx: Prisma.TransactionClient, teamId: string, installationId: string): Promise<FieldIssue | null> {
+  return installationLinkIssue(tx, teamId, installationId);
 }
 
 function sameHost(a: string, b: string): boolean {

@@ -1,51 +1,123 @@
-import type { PrismaClient } from '../../db/database.js';
-import { LEGACY_VERSION, type SecretBox } from '../../lib/crypto/secret-box.js';
+import { createHash } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../db/database.js';
+import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../lib/crypto/secret-box.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
 
 const LEGACY_PREFIX = `${LEGACY_VERSION}.`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Serialises the pass between instances starting at once (PGlite: its one-transaction-at-a-time server does). */
+const RESEAL_LOCK_KEY = 0x5e_a1_1e_9a_c7n;
 
 export interface ResealOutcome {
   resealed: number;
-  /** v1 values this key cannot open: left as they are; using them fails until credentials are saved again. */
+  /** Recorded v1 values this key cannot open: kept for a start with the right key; they fail until then. */
   unreadable: number;
+  /** v1 values that were not in their row when the upgrade ran (moved, pasted, restored): never opened. */
+  refused: number;
+}
+
+type Tx = Prisma.TransactionClient;
+
+interface StoredValue {
+  teamId: string;
+  sealed: string | null;
+}
+
+/** A column that held v1 envelopes: how to read, compare-and-set, and bind one of its values. */
+interface LegacyColumn {
+  read(tx: Tx, rowId: string): Promise<StoredValue | null>;
+  replace(tx: Tx, rowId: string, old: string, next: string): Promise<number>;
+  context(teamId: string, rowId: string): SecretContext;
+  /** Rows holding a v1 value with no entry left in the manifest. */
+  countUnrecorded(tx: Tx): Promise<number>;
+}
+
+const unrecorded = async (tx: Tx, table: string, column: string, rowId: string): Promise<number> => {
+  // Identifiers come from the fixed map below, never from the database.
+  const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM "${table}" t WHERE t."${column}" LIKE 'v1.%'
+       AND NOT EXISTS (SELECT 1 FROM legacy_secret_reseals r WHERE r.table_name = $1 AND r.row_id = t."${rowId}"::text)`,
+    table,
+  );
+  return rows[0]?.n ?? 0;
+};
+
+const COLUMNS: Record<string, LegacyColumn> = {
+  git_integration_configs: {
+    async read(tx, rowId) {
+      if (!UUID.test(rowId)) return null;
+      const row = await tx.gitIntegrationConfig.findUnique({ where: { teamId: rowId }, select: { teamId: true, encryptedCredentials: true } });
+      return row && { teamId: row.teamId, sealed: row.encryptedCredentials };
+    },
+    async replace(tx, rowId, old, next) {
+      return (await tx.gitIntegrationConfig.updateMany({ where: { teamId: rowId, encryptedCredentials: old }, data: { encryptedCredentials: next } })).count;
+    },
+    context: (teamId) => gitCredentialsContext(teamId),
+    countUnrecorded: (tx) => unrecorded(tx, 'git_integration_configs', 'encrypted_credentials', 'team_id'),
+  },
+  git_ssh_keys: {
+    async read(tx, rowId) {
+      const row = await tx.gitSshKey.findUnique({ where: { id: rowId }, select: { teamId: true, encryptedPrivateKey: true } });
+      return row && { teamId: row.teamId, sealed: row.encryptedPrivateKey };
+    },
+    async replace(tx, rowId, old, next) {
+      return (await tx.gitSshKey.updateMany({ where: { id: rowId, encryptedPrivateKey: old }, data: { encryptedPrivateKey: next } })).count;
+    },
+    context: (teamId, rowId) => sshPrivateKeyContext(teamId, rowId),
+    countUnrecorded: (tx) => unrecorded(tx, 'git_ssh_keys', 'encrypted_private_key', 'id'),
+  },
+};
+
+const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Re-seals the recorded value if its row still holds exactly it: the number of rows swapped. */
+async function resealRecorded(tx: Tx, secrets: SecretBox, entry: { tableName: string; rowId: string; teamId: string; ciphertextSha256: string }): Promise<number | 'unreadable'> {
+  const column = COLUMNS[entry.tableName];
+  const stored = column ? await column.read(tx, entry.rowId) : null;
+  const sealed = stored?.sealed;
+  if (!column || !stored || !sealed?.startsWith(LEGACY_PREFIX)) return 0;
+  if (stored.teamId !== entry.teamId || sha256Hex(sealed) !== entry.ciphertextSha256) return 0;
+  let plain: string;
+  try {
+    plain = secrets.openLegacy(sealed);
+  } catch {
+    return 'unreadable';
+  }
+  return column.replace(tx, entry.rowId, sealed, secrets.seal(plain, column.context(stored.teamId, entry.rowId)));
 }
 
 /**
- * One-off upgrade of `v1` envelopes (bound to nothing) to `v2`, bound to the team and row each
- * one is in now. Runs at every start and finds nothing once done. Each row is swapped only if it
- * still holds the value read (compare-and-set), so concurrent starts and saves are harmless.
+ * The one-off upgrade of `v1` envelopes (bound to nothing) to `v2`, bound to their team and row.
+ *
+ * A v1 value carries no binding, so the row it sits in cannot be trusted to be its own: a v1
+ * ciphertext of team A pasted into team B's row (from a backup, by anyone with write access to the
+ * database) would become B's credential if re-sealed where it is found. So only the values the
+ * upgrade migration recorded (legacy_secret_reseals: table, row, team, SHA-256 of the envelope) are
+ * re-sealed, each in exactly its recorded row, and its entry is then deleted. An entry whose row no
+ * longer holds exactly that value is deleted too. Every other v1 value is refused for good.
+ *
+ * Runs in one transaction under an advisory lock, so instances starting together do the work once;
+ * each row is swapped only if it still holds the value read, so concurrent saves win.
  */
 export async function resealLegacySecrets(prisma: PrismaClient, secrets: SecretBox): Promise<ResealOutcome> {
-  const outcome: ResealOutcome = { resealed: 0, unreadable: 0 };
-  const reseal = (sealed: string, seal: (plain: string) => string): string | null => {
-    try {
-      return seal(secrets.openLegacy(sealed));
-    } catch {
-      outcome.unreadable++;
-      return null;
-    }
-  };
-
-  const configs = await prisma.gitIntegrationConfig.findMany({
-    where: { encryptedCredentials: { startsWith: LEGACY_PREFIX } },
-    select: { teamId: true, encryptedCredentials: true },
-  });
-  for (const { teamId, encryptedCredentials: old } of configs) {
-    const next = reseal(old!, (plain) => secrets.seal(plain, gitCredentialsContext(teamId)));
-    if (next === null) continue;
-    const { count } = await prisma.gitIntegrationConfig.updateMany({ where: { teamId, encryptedCredentials: old }, data: { encryptedCredentials: next } });
-    outcome.resealed += count;
-  }
-
-  const keys = await prisma.gitSshKey.findMany({
-    where: { encryptedPrivateKey: { startsWith: LEGACY_PREFIX } },
-    select: { id: true, teamId: true, encryptedPrivateKey: true },
-  });
-  for (const { id, teamId, encryptedPrivateKey: old } of keys) {
-    const next = reseal(old, (plain) => secrets.seal(plain, sshPrivateKeyContext(teamId, id)));
-    if (next === null) continue;
-    const { count } = await prisma.gitSshKey.updateMany({ where: { id, encryptedPrivateKey: old }, data: { encryptedPrivateKey: next } });
-    outcome.resealed += count;
-  }
-  return outcome;
+  return prisma.$transaction(
+    async (tx) => {
+      const outcome: ResealOutcome = { resealed: 0, unreadable: 0, refused: 0 };
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESEAL_LOCK_KEY})`;
+      for (const entry of await tx.legacySecretReseal.findMany()) {
+        const result = await resealRecorded(tx, secrets, entry);
+        if (result === 'unreadable') {
+          outcome.unreadable++;
+          continue; // kept: the same value in the same row may still be re-sealed with the right key
+        }
+        outcome.resealed += result;
+        // Re-sealed, saved again since, row gone, or not the recorded value: the entry is spent.
+        await tx.legacySecretReseal.delete({ where: { tableName_rowId: { tableName: entry.tableName, rowId: entry.rowId } } });
+      }
+      for (const column of Object.values(COLUMNS)) outcome.refused += await column.countUnrecorded(tx);
+      return outcome;
+    },
+    // The lock may be held by another instance doing the same pass.
+    { maxWait: 30_000, timeout: 120_000 },
+  );
 }

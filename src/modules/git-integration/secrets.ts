@@ -38,9 +38,10 @@ export default fp(
     // Stored values sealed before they were bound to their team and row (v1) are bound now, once,
     // when the server starts serving: registration itself must not touch the database (npm run openapi).
     app.addHook('onListen', async () => {
-      const { resealed, unreadable } = await resealLegacySecrets(app.db.prisma, secrets);
+      const { resealed, unreadable, refused } = await resealLegacySecrets(app.db.prisma, secrets);
       if (resealed > 0) app.log.info({ resealed }, 'git credentials re-sealed from the v1 to the v2 (team- and row-bound) envelope');
       if (unreadable > 0) app.log.warn({ unreadable }, 'some stored v1 git credentials cannot be opened with this key; those integrations fail until their credentials are saved again');
+      if (refused > 0) app.log.warn({ refused }, 'some rows hold v1 git credentials that were not there when the upgrade ran (moved or restored); they are never opened: save those credentials again');
     });
   },
   { name: 'git-secrets' },

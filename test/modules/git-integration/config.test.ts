@@ -5,6 +5,7 @@ import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
 import { gitCredentialsContext } from '../../../src/modules/git-integration/secret-contexts.js';
 import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
+import { linkAs } from './github-app-link.js';
 
 const KEY = randomBytes(32);
 const TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
@@ -41,6 +42,8 @@ describe('git integration settings', () => {
     t = await createTestApp({ env: { GIT_CREDENTIALS_KEY: KEY.toString('base64'), ...github.env(), GITHUB_GIT_URL: 'https://github.com' } });
     auth = bearer(await t.token({ team: 'git-cfg', user: 'gail', scopes: ['git:read', 'git:write', 'pipelines:read', 'pipelines:write'] }));
     teamId = (await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'git-cfg' } })).id;
+    // An installation is usable once a member proved access to it on GitHub (github-app-link.test.ts).
+    await linkAs(t, github, auth, 'gail-gh', ['12345678']);
   });
   afterAll(async () => {
     // Credentials never leave the server: not in any response, not in any log line.
@@ -226,6 +229,7 @@ describe('git integration settings', () => {
 
   it('refuses credentials that cannot work with the remote', async () => {
     const fresh = bearer(await t.token({ team: 'git-cfg-mismatch', user: 'max', scopes: ['git:read', 'git:write'] }));
+    await linkAs(t, github, fresh, 'max-gh', ['42']);
     const key = record(await t.http().post('/api/git-integration/ssh-keys').set('authorization', fresh).send({}));
     for (const [body, field] of [
       [{ provider: 'github', repository_url: 'git@github.com:a/b.git', credentials: { type: 'token', token: 'abc' } }, 'body.credentials'],

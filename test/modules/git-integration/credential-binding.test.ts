@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
@@ -10,16 +10,16 @@ import { CREDENTIALS_KEY, gitTestEnv, waitForOperation } from './helpers.js';
 // Stored credentials are sealed for one team and one row (AES-GCM associated data
 // `v2|<purpose>|<teamId>|<rowId>`): a ciphertext copied into another team's row does not open,
 // the operation fails with a clear message, and no credential is sent anywhere.
-// v1 values (bound to nothing) are re-sealed once at start, then refused.
+// v1 values (bound to nothing) are re-sealed at start only where the upgrade recorded them; any other is refused.
 
 const TOKEN_A = 'tok_TeamA_s3cret_0123456789abcdef';
 const TOKEN_B = 'tok_TeamB_s3cret_fedcba9876543210';
 const KEY = Buffer.from(CREDENTIALS_KEY, 'base64');
 
 /** A value as the server sealed it before v2: AAD "v1", bound to nothing. */
-function sealV1(plain: string): string {
+function sealV1(plain: string, key = KEY): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', KEY, iv, { authTagLength: 16 });
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 });
   cipher.setAAD(Buffer.from('v1'));
   const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return ['v1', iv, cipher.getAuthTag(), body].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
@@ -41,6 +41,11 @@ describe('credential ciphertexts are bound to their team and row', { timeout: 90
     (await t.db.pool.query<{ c: string }>('SELECT encrypted_credentials AS c FROM git_integration_configs WHERE team_id = $1', [teamId])).rows[0]!.c;
   const setColumn = (teamId: string, value: string) =>
     t.db.pool.query('UPDATE git_integration_configs SET encrypted_credentials = $2 WHERE team_id = $1', [teamId, value]);
+  /** The entry the upgrade migration writes for a v1 value stored when it runs (legacy-reseal-upgrade.test.ts runs it for real). */
+  const recordAtUpgrade = (teamId: string, sealed: string) =>
+    t.db.prisma.legacySecretReseal.create({
+      data: { tableName: 'git_integration_configs', rowId: teamId, teamId, ciphertextSha256: createHash('sha256').update(sealed).digest('hex') },
+    });
 
   beforeAll(async () => {
     remotes = new GitRemotes();
@@ -113,24 +118,69 @@ describe('credential ciphertexts are bound to their team and row', { timeout: 90
     expect(() => box.open(rowA.encryptedPrivateKey, sshPrivateKeyContext(team.a, keys.b!))).toThrow(/could not be decrypted/);
   });
 
-  it('a v1 value is refused until the start-up pass re-seals it in place, bound to its row', async () => {
-    await setColumn(team.a, sealV1(JSON.stringify({ token: TOKEN_A })));
+  it('a v1 value is re-sealed only in the row the upgrade recorded it in; any other v1 value is refused for good', async () => {
+    const box = new SecretBox(KEY);
+    const original = await column(team.a);
+    const v1 = sealV1(JSON.stringify({ token: TOKEN_A }));
+    await setColumn(team.a, v1);
     const refused = await pull('a');
     expect(refused.status).toBe('failed');
     expect(refused.error).toMatch(/cannot be decrypted/);
 
-    // What the git-integration module runs at every start.
-    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 1, unreadable: 0 });
+    // Not recorded by the upgrade migration (written afterwards): the start-up pass leaves it closed.
+    expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 0, unreadable: 0, refused: 1 });
+    expect(await column(team.a)).toBe(v1);
+
+    // Recorded, as the upgrade migration records what is stored when it runs: re-sealed in place, once.
+    await recordAtUpgrade(team.a, v1);
+    expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 1, unreadable: 0, refused: 0 });
     const resealed = await column(team.a);
     expect(resealed).toMatch(/^v2\./);
-    expect(JSON.parse(new SecretBox(KEY).open(resealed, gitCredentialsContext(team.a)))).toEqual({ token: TOKEN_A });
+    expect(JSON.parse(box.open(resealed, gitCredentialsContext(team.a)))).toEqual({ token: TOKEN_A });
     expect((await pull('a')).status).toBe('succeeded');
-    // Done once: a second pass finds nothing.
-    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 0 });
+    expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 0, unreadable: 0, refused: 0 });
 
-    // A v1 value sealed with another key is left alone and reported.
-    await setColumn(team.a, sealV1(JSON.stringify({ token: TOKEN_A })).replace(/^v1\.[^.]+/, `v1.${randomBytes(12).toString('base64url')}`));
-    expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 1 });
-    await setColumn(team.a, resealed);
+    // The same v1 value written back later is refused: the entry was spent.
+    await setColumn(team.a, v1);
+    expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 0, unreadable: 0, refused: 1 });
+    await setColumn(team.a, original);
+  });
+
+  it("a v1 ciphertext of team A pasted into team B's row never becomes B's credential (issue 11)", async () => {
+    const box = new SecretBox(KEY);
+    const original = await column(team.b);
+    // B's own value was v1 at upgrade time and recorded; then A's old v1 value (e.g. from a backup) is pasted over it.
+    await recordAtUpgrade(team.b, sealV1(JSON.stringify({ type: 'token', token: TOKEN_B })));
+    const oldA = sealV1(JSON.stringify({ type: 'token', token: TOKEN_A }));
+    await setColumn(team.b, oldA);
+    try {
+      expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 0, unreadable: 0, refused: 1 });
+      expect(await column(team.b)).toBe(oldA);
+      const before = server.authorizations.length;
+      const op = await pull('b');
+      expect(op.status).toBe('failed');
+      expect(op.error).toMatch(/cannot be decrypted/);
+      expect(server.authorizations.slice(before)).toEqual([]);
+      // Every later start refuses it too.
+      expect(await resealLegacySecrets(t.db.prisma, box)).toEqual({ resealed: 0, unreadable: 0, refused: 1 });
+    } finally {
+      await setColumn(team.b, original);
+    }
+  });
+
+  it('a recorded v1 value this key cannot open is kept for a start with the right key, and fails meanwhile', async () => {
+    const original = await column(team.a);
+    const otherKey = randomBytes(32);
+    const v1 = sealV1(JSON.stringify({ token: TOKEN_A }), otherKey);
+    await setColumn(team.a, v1);
+    await recordAtUpgrade(team.a, v1);
+    try {
+      expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 1, refused: 0 });
+      expect(await resealLegacySecrets(t.db.prisma, new SecretBox(KEY))).toEqual({ resealed: 0, unreadable: 1, refused: 0 });
+      expect(await resealLegacySecrets(t.db.prisma, new SecretBox(otherKey))).toEqual({ resealed: 1, unreadable: 0, refused: 0 });
+      expect(await column(team.a)).toMatch(/^v2\./);
+    } finally {
+      await setColumn(team.a, original);
+    }
   });
 });

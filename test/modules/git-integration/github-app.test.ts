@@ -5,9 +5,12 @@ import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helper
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
 import { sealCredentials } from '../../../src/modules/git-integration/integration-store.js';
 import { CREDENTIALS_KEY, gitTestEnv, waitForOperation } from './helpers.js';
+import { linkAs } from './github-app-link.js';
+import { NOT_LINKED } from '../../../src/modules/git-integration/github-app-links.js';
 
 // GitHub App credentials are a number a team types in. The server must only mint
-// tokens for an installation whose account owns the repository, scope them to that
+// tokens for an installation linked to the team (a member proved access on GitHub,
+// github-app-link.test.ts covers the flow) whose account owns the repository, scope them to that
 // repository, and send them nowhere but the App's own API and git hosts. GitHub's API
 // is a local stand-in (test/helpers/github-api.ts); the App's git host is a real
 // smart-HTTP remote, and a second one plays another host that must never see a token.
@@ -71,6 +74,8 @@ describe('GitHub App installations are tied to the repository owner and the App 
     for (const { authorization } of github?.requests ?? []) {
       if (authorization) for (const text of [...responses, logs]) expect(text).not.toContain(authorization.replace(/^Bearer /, ''));
     }
+    // Nor the App's client secret or a user token of the link flow.
+    for (const secret of [github?.clientSecret, ...(github?.userTokens ?? [])]) if (secret) expect(logs).not.toContain(secret);
     await t?.close();
     await gitHost?.close();
     await otherHost?.close();
@@ -79,10 +84,12 @@ describe('GitHub App installations are tied to the repository owner and the App 
   });
 
   it('saves an installation of the repository owner, after asking GitHub with a signed App JWT', async () => {
+    await linkAs(t, github, acme, 'ann-gh', ['1001', '3003']);
+    const before = github.requests.length;
     const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, acme);
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ credential_type: 'github_app', repository_url: expect.stringContaining('/acme/pipes') });
-    expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(github.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /app/installations/1001',
       'POST /app/installations/1001/access_tokens',
       'GET /repos/acme/pipes',
@@ -96,22 +103,21 @@ describe('GitHub App installations are tied to the repository owner and the App 
     }
   });
 
-  it('an installation is held by the team that saved it: another team cannot use it, even for a repository it covers', async () => {
+  it('another team cannot use an installation it has not linked, even one another team saved, and GitHub is not asked', async () => {
     const other = `Bearer ${await t.token({ team: 'gh-other', user: 'oz', scopes: ['git:read', 'git:write'] })}`;
-    const before = github.minted.length;
+    const before = github.requests.length;
     const saved = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes2'), credentials: app('1001') }, other);
     expect(saved.status).toBe(400);
-    expect(saved.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringMatching(/another team/) }]);
+    expect(saved.body.error.details).toEqual([{ field: 'body.credentials', issue: NOT_LINKED }]);
     const tested = await post('/git-integration/test', { repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, other);
     expect(tested.status).toBe(400);
-    expect(tested.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringMatching(/another team/) }]);
+    expect(tested.body.error.details).toEqual([{ field: 'body.credentials', issue: NOT_LINKED }]);
     expect(await t.db.prisma.gitIntegrationConfig.count({ where: { team: { name: 'gh-other' } } })).toBe(0);
-    // The save checked ownership first (a token stayed on the server); /test minted nothing.
-    expect(github.minted.length).toBeLessThanOrEqual(before + 1);
-    expect(sentTokens(gitHost).filter((token) => github.minted.slice(before).some((m) => m.token === token))).toEqual([]);
+    expect(github.requests.slice(before)).toEqual([]);
   });
 
   it("refuses another account's installation before any token is minted", async () => {
+    await linkAs(t, github, mallory, 'mal-gh', ['2002']); // mallory's own installation, linked the honest way
     const before = github.requests.length;
     const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('2002') }, mallory);
     expect(res.status).toBe(400);
@@ -126,10 +132,10 @@ describe('GitHub App installations are tied to the repository owner and the App 
     for (const [url, installation, issue] of [
       [gitHost.url('acme/pipes'), '3003', /cannot access/],
       [gitHost.url('acme/other'), '1001', /cannot access/],
-      [gitHost.url('acme/pipes'), '99999', /no installation/],
+      [gitHost.url('acme/pipes'), '99999', /not linked/],
       [gitHost.url('mallory/pipes'), '1001', /does not belong/],
     ] as const) {
-      const res = await save({ provider: 'github', repository_url: url, credentials: app(installation) }, mallory);
+      const res = await save({ provider: 'github', repository_url: url, credentials: app(installation) }, acme);
       expect(res.status, `${url} ${installation}`).toBe(400);
       expect(res.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringMatching(issue) }]);
     }
@@ -146,11 +152,11 @@ describe('GitHub App installations are tied to the repository owner and the App 
       `https://127.0.0.1:${appOrigin.port}/acme/pipes.git`,
       `${appOrigin.origin}/acme/pipes/extra.git`,
     ]) {
-      const res = await save({ provider: 'github', repository_url: url, credentials: app('1001') }, mallory);
+      const res = await save({ provider: 'github', repository_url: url, credentials: app('1001') }, acme);
       expect(res.status, url).toBe(400);
       expect(fields(res), url).toEqual(expect.arrayContaining([expect.stringMatching(/^body\.(credentials|repository_url)$/)]));
     }
-    const plain = await save({ provider: 'github', repository_url: otherHost.url('acme/pipes'), credentials: app('1001') }, mallory);
+    const plain = await save({ provider: 'github', repository_url: otherHost.url('acme/pipes'), credentials: app('1001') }, acme);
     expect(plain.body.error.details).toEqual([{ field: 'body.credentials', issue: expect.stringContaining(appOrigin.origin) }]);
     expect(github.requests.slice(before)).toEqual([]);
   });
@@ -174,7 +180,7 @@ describe('GitHub App installations are tied to the repository owner and the App 
   it('GitHub being unreachable is a 503 at save and a stored config is left as it was', async () => {
     github.down = true;
     try {
-      const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, mallory);
+      const res = await save({ provider: 'github', repository_url: gitHost.url('acme/pipes2'), credentials: app('1001') }, acme);
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe('unavailable');
       const tested = await post('/git-integration/test', { repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, acme);
@@ -184,6 +190,7 @@ describe('GitHub App installations are tied to the repository owner and the App 
       github.down = false;
     }
     expect(await t.db.prisma.gitIntegrationConfig.count({ where: { team: { name: 'gh-mallory' } } })).toBe(0);
+    expect((await t.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId: acmeTeamId } })).repositoryUrl).toContain('/acme/pipes.git');
   });
 
   it('push, pull, test and the pull request send the installation token only to the App hosts', async () => {
@@ -235,11 +242,14 @@ describe('GitHub App installations are tied to the repository owner and the App 
       // Verified for acme/pipes2, the row now names another repository on the App host.
       { repositoryUrl: gitHost.url('acme/pipes'), message: /verified for another repository/ },
       // Saved before verification existed, with another account's installation: verified at use, refused.
-      { repositoryUrl: gitHost.url('acme/pipes'), encryptedCredentials: sealCredentials(box, acmeTeamId, { type: 'github_app', installationId: '2002' }), message: /does not belong/ },
+      { repositoryUrl: gitHost.url('acme/pipes'), encryptedCredentials: sealCredentials(box, acmeTeamId, { type: 'github_app', installationId: '2002' }), message: /not linked/ },
+      // Saved before installations had to be linked: the team's own installation, but no link.
+      { repositoryUrl: gitHost.url('acme/pipes'), encryptedCredentials: sealCredentials(box, acmeTeamId, { type: 'github_app', installationId: '3003' }), unlink: '3003', message: /not linked to this team/ },
     ];
     const original = await t.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId: acmeTeamId } });
     try {
-      for (const { message, ...row } of cases) {
+      for (const { message, unlink, ...row } of cases) {
+        if (unlink) await t.db.prisma.githubAppInstallationLink.deleteMany({ where: { teamId: acmeTeamId, installationId: unlink } });
         await t.db.prisma.gitIntegrationConfig.update({ where: { teamId: acmeTeamId }, data: { encryptedCredentials: original.encryptedCredentials, ...row } });
         const before = github.minted.length;
         const pushed = await post('/git-integration/push', { message: 'should not happen' }, acme);
@@ -248,6 +258,7 @@ describe('GitHub App installations are tied to the repository owner and the App 
         expect(op.error).toMatch(message);
         const tested = await post('/git-integration/test', undefined, acme);
         expect(tested.status).toBe(409);
+        if (unlink) expect(tested.body.error.message).toMatch(/github-app\/link/);
         expect(github.minted.length).toBe(before);
       }
       expect(otherHost.authorizations).toEqual([]);

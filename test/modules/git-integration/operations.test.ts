@@ -86,6 +86,8 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
       GIT_PROVIDER_API_URLS: `github=http://127.0.0.1:${(api.address() as AddressInfo).port}`,
       GITHUB_APP_ID: '4242',
       GITHUB_APP_PRIVATE_KEY: APP_KEY,
+      GITHUB_APP_CLIENT_ID: 'Iv1.operations',
+      GITHUB_APP_CLIENT_SECRET: 'operations-client-secret',
       GITHUB_GIT_URL: new URL(server.url('acme/pipes')).origin,
     });
     dataDir = env.DATA_DIR!;
@@ -361,6 +363,11 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
 
   it('GitHub App credentials: git uses an installation token obtained with the App JWT', async () => {
     const appTeam = `Bearer ${await t.token({ team: 'git-ops-app', user: 'gia', scopes: ['git:read', 'git:write'] })}`;
+    // The link a member's GitHub authorization would record (the flow itself: github-app-link.test.ts).
+    const appTeamRow = await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'git-ops-app' }, include: { users: true } });
+    await t.db.prisma.githubAppInstallationLink.create({
+      data: { teamId: appTeamRow.id, installationId: '777', accountId: 7n, accountLogin: 'acme', linkedByUser: appTeamRow.users[0]!.id },
+    });
     const saved = await post(
       '/git-integration',
       { provider: 'github', repository_url: server.url('acme/pipes'), credentials: { type: 'github_app', installation_id: '777' }, author_name: 'App', author_email: 'app@example.com' },

@@ -5,7 +5,7 @@ import { ProviderError } from '../../../lib/git/providers/http.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
 import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
 import { verifyGithubAppAccess } from '../github-app-access.js';
-import { HELD_ELSEWHERE, installationHeldElsewhere } from '../github-app-save.js';
+import { installationLinkIssue } from '../github-app-links.js';
 import { loadGitIntegration, openStored } from '../integration-store.js';
 import { sshPrivateKeyContext } from '../secret-contexts.js';
 import { parseGitUrl } from '../../../lib/net/git-url.js';
@@ -78,9 +78,9 @@ async function bodyAuth(deps: GitDeps, teamId: string, url: string, credentials:
   const app = deps.config.gitIntegration.githubApp;
   if (!app) throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: 'this server has no GitHub App configured' }]);
   const installationId = String(credentials.installation_id);
-  if (await installationHeldElsewhere(deps.prisma, teamId, installationId, deps.secrets)) {
-    throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: HELD_ELSEWHERE }]);
-  }
+  // Before any GitHub call, one answer for unknown, foreign and unlinked ids (github-app-links.ts).
+  const unlinked = await installationLinkIssue(deps.prisma, teamId, installationId);
+  if (unlinked) throw invalidRequest('Invalid connection test', [unlinked]);
   const checked = await verifyGithubAppAccess(app, deps.config.gitIntegration.operations.networkTimeoutMs, installationId, url);
   if (!checked.ok) throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: checked.issue }]);
   return { type: 'token', token: checked.token, username: 'x-access-token' };

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { platformErrors } from '../../http/platform-schemas.js';
+import { authOf } from '../../plugins/auth.js';
+import { linkCallbackQuery, linkCallbackResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
+import { completeInstallationLink, startInstallationLink } from './github-app-links.js';
+
+const tags = ['git-integration'];
+
+/** POST /git-integration/github-app/link: a member starts linking the App installations they can access on GitHub. */
+export const githubAppLinkRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/git-integration/github-app/link',
+    {
+      config: { scopes: ['git:write'] },
+      schema: { tags, body: linkStartBody, response: { 200: linkStartResponse, ...platformErrors(400, 401, 403, 409, 429) } },
+    },
+    async (request, reply) => {
+      const { teamId, userId } = authOf(request);
+      const link = await startInstallationLink(app.db.prisma, app.config.gitIntegration.githubApp, teamId, userId);
+      reply.header('cache-control', 'no-store');
+      return { data: { authorize_url: link.authorizeUrl, install_url: link.installUrl, expires_at: link.expiresAt.toISOString() } };
+    },
+  );
+};
+
+/**
+ * GET /git-integration/github-app/callback: where GitHub sends the browser back (the App's
+ * callback URL). No Bearer token: the single-use state names the team and the member.
+ */
+export const githubAppCallbackRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/git-integration/github-app/callback',
+    {
+      schema: {
+        tags,
+        description: "GitHub's redirect after the App was authorized; authenticated by the state of POST /github-app/link, not by a token",
+        security: [],
+        querystring: linkCallbackQuery,
+        response: { 200: linkCallbackResponse, ...platformErrors(400, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { state, code } = request.query;
+      reply.header('cache-control', 'no-store');
+      const result = await completeInstallationLink(app.db.prisma, app.config.gitIntegration.githubApp, app.config.gitIntegration.operations.networkTimeoutMs, { state, code });
+      const names = result.linked.map((l) => `${l.accountLogin} (${l.installationId})`).join(', ');
+      return {
+        data: {
+          team: result.teamName,
+          linked: result.linked.map((l) => ({ installation_id: l.installationId, account_login: l.accountLogin })),
+          message: names
+            ? `Linked to team ${result.teamName}: ${names}. You can close this page.`
+            : `Nothing was linked to team ${result.teamName}: GitHub lists no installation of this App that your GitHub user can access. Install the App on the account, or ask someone who can access it.`,
+        },
+      };
+    },
+  );
+};

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Prisma, PrismaClient } from '../../db/database.js';
+import { conflict, invalidRequest, unavailable } from '../../lib/errors.js';
+import { ProviderError } from '../../lib/git/providers/http.js';
+import { authorizeUrl, exchangeUserCode, installUrl, listUserInstallations } from '../../lib/git/providers/github-app-user.js';
+import type { GithubAppSettings } from './github-app-access.js';
+
+// Which GitHub App installations a team may use. An installation id is a number anyone can
+// learn (it is in setup URLs, webhooks, error messages) and type in; what binds it to a team
+// is proof, through GitHub itself, that a user of the team can access it:
+//   1. a member asks for a link (POST /github-app/link): a random state, stored only as its
+//      SHA-256 with the team and user, single use, valid LINK_STATE_TTL_MS;
+//   2. the member authorizes the App on GitHub, which sends the browser to the callback with
+//      a code and the state (the state, not a Bearer token, says which team);
+//   3. the callback consumes the state, exchanges the code for a user access token (never
+//      stored) and links every installation of this App that GitHub lists for that user.
+// Several teams may link one installation, each through its own member's proof.
+
+export const LINK_STATE_TTL_MS = 10 * 60_000;
+
+/** One answer for an installation that does not exist, belongs to someone else, or is not linked: ids cannot be probed. */
+export const NOT_LINKED =
+  'this GitHub App installation is not linked to this team; a member who can access it on GitHub must link it first (POST /api/git-integration/github-app/link)';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+const hashState = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
+
+export async function installationLinked(db: Db, teamId: string, installationId: string): Promise<boolean> {
+  return (await db.githubAppInstallationLink.count({ where: { teamId, installationId } })) > 0;
+}
+
+/** A field issue for save and /test when the installation is not linked to the team (checked before any GitHub call). */
+export async function installationLinkIssue(db: Db, teamId: string, installationId: string) {
+  return (await installationLinked(db, teamId, installationId)) ? null : { field: 'body.credentials', issue: NOT_LINKED };
+}
+
+/** At use: stored App credentials whose installation is not linked (saved before links existed) send nothing. */
+export async function requireInstallationLinked(db: Db, teamId: string, installationId: string): Promise<void> {
+  if (await installationLinked(db, teamId, installationId)) return;
+  throw conflict(
+    'The saved GitHub App installation is not linked to this team (saved before installations had to be linked, or the link was removed): ' +
+      'a member who can access it on GitHub must link it (POST /api/git-integration/github-app/link); nothing was sent to GitHub',
+  );
+}
+
+function requireApp(app: GithubAppSettings | null): GithubAppSettings {
+  if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET)');
+  return app;
+}
+
+export interface LinkStart {
+  authorizeUrl: string;
+  installUrl: string | null;
+  expiresAt: Date;
+}
+
+/** Step 1: a fresh state for this team and user; expired states of every team are swept on the way. */
+export async function startInstallationLink(prisma: PrismaClient, app: GithubAppSettings | null, teamId: string, userId: string, now = new Date()): Promise<LinkStart> {
+  const settings = requireApp(app);
+  const state = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + LINK_STATE_TTL_MS);
+  await prisma.$transaction([
+    prisma.githubAppLinkState.deleteMany({ where: { expiresAt: { lt: now } } }),
+    prisma.githubAppLinkState.create({ data: { stateHash: hashState(state), teamId, userId, expiresAt } }),
+  ]);
+  return {
+    authorizeUrl: authorizeUrl(settings, state),
+    installUrl: settings.slug ? installUrl(settings.webOrigin, settings.slug, state) : null,
+    expiresAt,
+  };
+}
+
+export interface LinkedInstallation {
+  installationId: string;
+  accountLogin: string;
+}
+
+const BAD_STATE = 'This link is unknown, already used or expired; start again from the git integration settings (POST /api/git-integration/github-app/link)';
+
+/**
+ * Steps 2-3: consumes the state (one DELETE ... RETURNING: of two callbacks with the same
+ * state, one gets it), then asks GitHub which installations of this App the authorizing
+ * user can access, and links them to the state's team. Nothing is asked of GitHub for an
+ * unknown, used or expired state.
+ */
+export async function completeInstallationLink(
+  prisma: PrismaClient,
+  app: GithubAppSettings | null,
+  timeoutMs: number,
+  input: { state: string; code: string },
+  now = new Date(),
+): Promise<{ teamName: string; linked: LinkedInstallation[] }> {
+  const settings = requireApp(app);
+  const [pending] = await prisma.$queryRaw<{ team_id: string; user_id: string; expires_at: Date }[]>`
+    DELETE FROM github_app_link_states WHERE state_hash = ${hashState(input.state)} RETURNING team_id, user_id, expires_at`;
+  if (!pending || pending.expires_at.getTime() <= now.getTime()) throw invalidRequest(BAD_STATE);
+
+  let installations;
+  try {
+    const userToken = await exchangeUserCode({ ...settings, timeoutMs }, input.code);
+    installations = await listUserInstallations(settings.apiBaseUrl, userToken, timeoutMs);
+  } catch (error) {
+    if (error instanceof ProviderError && error.status !== null && error.status >= 400 && error.status < 500 && error.status !== 429) {
+      throw invalidRequest(`GitHub did not confirm the authorization; start again (${error.message})`);
+    }
+    if (error instanceof ProviderError) throw unavailable(`GitHub could not be asked about the authorization, start again shortly (${error.message})`);
+    throw error;
+  }
+  // A user token of this App lists this App's installations; the app_id check keeps it so if GitHub ever lists more.
+  const ours = installations.filter((installation) => installation.appId === null || String(installation.appId) === settings.appId);
+  const linked: LinkedInstallation[] = [];
+  for (const installation of ours) {
+    const fields = { accountId: BigInt(installation.account.id), accountLogin: installation.account.login, linkedByUser: pending.user_id, linkedAt: now };
+    await prisma.githubAppInstallationLink.upsert({
+      where: { teamId_installationId: { teamId: pending.team_id, installationId: installation.id } },
+      create: { teamId: pending.team_id, installationId: installation.id, ...fields },
+      update: fields,
+    });
+    linked.push({ installationId: installation.id, accountLogin: installation.account.login });
+  }
+  const team = await prisma.team.findUniqueOrThrow({ where: { id: pending.team_id }, select: { name: true } });
+  return { teamName: team.name, linked };
+}
