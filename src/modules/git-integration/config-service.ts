@@ -143,11 +143,16 @@ export async function saveIntegration(
     const storedUrl = existing ? storedRepositoryUrl(existing.repositoryUrl) : undefined;
     const effectiveUrl = url ?? storedUrl;
     const storedType = existing?.credentialType as CredentialType | null | undefined;
-    // A token is sent to whatever host the URL names: a move to another host, port or protocol
-    // drops it unless this request brings new credentials (someone with git:write could otherwise
-    // collect it). A deploy key stays: it never leaves this server, and the host key is pinned per host.
+    // A token is sent to whatever host the URL names, and to the provider's pull-request API: a move
+    // to another host, port or protocol, or to another provider, drops it unless this request brings
+    // new credentials (someone with git:write could otherwise collect it). A deploy key stays: it
+    // never leaves this server, and the host key is pinned per host.
+    const changesProvider = existing !== null && body.provider !== undefined && body.provider !== existing.provider;
     const dropsCredentials =
-      credentials === undefined && url !== undefined && (storedType === 'token' || storedType === 'github_app') && movesElsewhere(storedUrl, url);
+      credentials === undefined &&
+      appCredentials === undefined &&
+      (storedType === 'token' || storedType === 'github_app') &&
+      ((url !== undefined && movesElsewhere(storedUrl, url)) || changesProvider);
     const credentialType = credentials ? credentials.credentialType : dropsCredentials ? null : storedType;
     const provider = body.provider ?? (existing?.provider as GitProvider | undefined);
     if (effectiveUrl && credentialType) {

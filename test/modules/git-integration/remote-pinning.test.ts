@@ -246,6 +246,25 @@ describe('repository URLs and host names end to end (issue 11, findings 2 and 3)
     expect(withToken.body.data.credential_type).toBe('token');
   });
 
+  it('a saved token is dropped when the provider changes: it would go to another provider\'s pull-request API', async () => {
+    const auth = await authFor('pin-provider');
+    const url = `http://remote.test:${port}/acme/pipes.git`;
+    const first = await post(auth, '/git-integration', { provider: 'gitlab', repository_url: url, credentials: { type: 'token', token: NEW_TOKEN } });
+    expect(first.body.data.credential_type).toBe('token');
+    // The same provider named again changes nothing.
+    expect((await post(auth, '/git-integration', { provider: 'gitlab' })).body.data.credential_type).toBe('token');
+
+    const moved = await post(auth, '/git-integration', { provider: 'github' });
+    expect(moved.status, moved.text).toBe(200);
+    expect(moved.body.data).toMatchObject({ provider: 'github', credential_type: null });
+    const row = await t.db.prisma.gitIntegrationConfig.findFirstOrThrow({ where: { repositoryUrl: url, provider: 'github' } });
+    expect(row).toMatchObject({ credentialType: null, encryptedCredentials: null });
+
+    // New credentials in the same request as the change are kept.
+    const withToken = await post(auth, '/git-integration', { provider: 'bitbucket', credentials: { type: 'token', token: NEW_TOKEN } });
+    expect(withToken.body.data).toMatchObject({ provider: 'bitbucket', credential_type: 'token' });
+  });
+
   it('refuses a malformed GIT_ALLOWED_PRIVATE_HOSTS at start', async () => {
     await expect(createTestApp({ env: { GIT_ALLOWED_PRIVATE_HOSTS: '10.0.0.0/99' }, database: t.database })).rejects.toThrow(/GIT_ALLOWED_PRIVATE_HOSTS/);
   });
