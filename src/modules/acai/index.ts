@@ -3,6 +3,7 @@ import implementationRoutes from './implementations/routes.js';
 import featureRoutes from './features/routes.js';
 import stateRoutes from './states/routes.js';
 import pushRoutes from './push/routes.js';
+import { bracketArraysHook } from './array-query.js';
 
 /**
  * The acai API (`/api/v1`): the write path used by `acai push` and the read and
@@ -10,6 +11,8 @@ import pushRoutes from './push/routes.js';
  */
 const acaiModule: FastifyPluginAsync = async (app) => {
   app.addHook('onRequest', app.authenticate);
+  // `statuses[]=a` is `statuses=a`: both spellings of an array query parameter (./array-query.ts).
+  app.addHook('preValidation', bracketArraysHook);
   // route plugins are registered here, one line each
   await app.register(implementationRoutes);
   await app.register(featureRoutes);

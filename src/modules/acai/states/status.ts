@@ -28,12 +28,22 @@ export function readState(stored: unknown): StateView {
 
 /**
  * `statuses` query values: the literal `null` selects ACIDs without a status
- * (feature-context.REQUEST.7-1). A single value arrives as a string, repeats as an array.
+ * (feature-context.REQUEST.7-1). A single value arrives as a string, repeats as an array;
+ * `statuses[]=...` is folded into `statuses` before validation (../array-query.ts).
  */
+const STATUS_FILTERS = ['null', ...STATUS_VALUES] as const;
+
+/** Names the refused value (cut to 64 characters), so that the CLI user sees which one it was. */
+const unknownStatus = (input: unknown) => {
+  const text = typeof input === 'string' ? input : JSON.stringify(input) ?? String(input);
+  return `has unknown value ${JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text)}: must be one of ${STATUS_FILTERS.join(', ')}`;
+};
+
 export const statusesQuerySchema = z
   .preprocess(
     (value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]),
-    z.array(z.string().trim().pipe(z.enum([...STATUS_VALUES, 'null'], { error: 'must be one of null, assigned, blocked, incomplete, completed, rejected, accepted' }))),
+    z.array(z.string().trim().pipe(z.enum(STATUS_FILTERS, { error: (issue) => unknownStatus(issue.input) }))),
   )
   .optional()
-  .transform((values) => (values && values.length > 0 ? new Set<string | null>(values.map((v) => (v === 'null' ? null : v))) : undefined));
+  .transform((values) => (values && values.length > 0 ? new Set<string | null>(values.map((v) => (v === 'null' ? null : v))) : undefined))
+  .describe('Repeat for several, bare (`statuses=completed&statuses=null`) or with brackets (`statuses[]=completed&statuses[]=null`); `null` is no status');
