@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { loggerOptions } from './http/logger.js';
 import { JobRunner } from './jobs/runner.js';
+import { requirePinnableGit } from './lib/git/version.js';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino(loggerOptions(config));
+  // Before anything opens: an older git would silently connect http(s) remotes unpinned.
+  await requirePinnableGit(config.gitIntegration.allowedProtocols);
 
   const db = await openDatabase(config, { logger });
   const jobs = config.jobs.enabled
