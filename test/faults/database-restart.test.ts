@@ -91,6 +91,14 @@ describe.skipIf(faultTestsUnavailable)('PostgreSQL stopped and restarted under l
     remotes?.close();
   });
 
+  it('the private server takes only its own random password, not any password (no open door on 127.0.0.1)', async () => {
+    const guessed = new URL(url);
+    guessed.password = 'postgres';
+    const client = new pg.Client({ connectionString: guessed.toString() });
+    await expect(client.connect()).rejects.toThrow(/password authentication failed/);
+    await client.end().catch(() => undefined);
+  });
+
   it('fails fast with 503 in each dialect while it is down, recovers by itself, and loses nothing', async () => {
     const load = mixedLoad(6);
     const samples = load.samples;

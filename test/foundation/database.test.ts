@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { pino } from 'pino';
+import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -60,6 +61,13 @@ describe('database outage', () => {
     await t?.close();
     await proxy?.close();
     await database?.close();
+  });
+
+  it('the proxy to the embedded database opens no TCP port: its socket sits in a 0700 directory', () => {
+    if (database.mode !== 'embedded') return expect(proxy.socketDir).toBeNull();
+    expect(proxy.socketDir).not.toBeNull();
+    expect(statSync(proxy.socketDir!).mode & 0o077).toBe(0);
+    expect(new URL(proxy.rewrite(database.url)).searchParams.get('host')).toBe(proxy.socketDir);
   });
 
   it('/_ready reports the database down with 503, and recovers by itself', async () => {

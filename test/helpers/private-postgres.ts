@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './server-process.js';
 
 // A PostgreSQL server of the test's own (initdb into a temporary directory, a free
-// port), so a fault test can stop, kill and restart it without disturbing the
-// shared server other test files use. Needs the PostgreSQL server binaries; as
+// port, a random password in its URLs), so a fault test can stop, kill and restart it
+// without disturbing the shared server other test files use. Needs the PostgreSQL server binaries; as
 // root it runs them as the `postgres` user (initdb refuses root).
 
 function serverBinDir(): string | null {
@@ -61,7 +62,17 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     const argv = asRoot ? ['-u', 'postgres', '--', join(binDir, tool), ...args] : args;
     return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }).toString();
   };
-  run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  // Password authentication (SCRAM) with a random password only this process knows, on TCP and
+  // on the Unix socket alike: the server listens on 127.0.0.1, where any local user could reach it.
+  const password = randomBytes(24).toString('base64url');
+  const passwordFile = join(dir, 'password');
+  writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (owner) chownSync(passwordFile, owner.uid, owner.gid);
+  try {
+    run('initdb', ['-D', dataDir, '--auth=scram-sha-256', `--pwfile=${passwordFile}`, '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  } finally {
+    rmSync(passwordFile, { force: true });
+  }
   const options = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
@@ -73,7 +84,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     run('pg_ctl', ['-D', dataDir, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
   };
   start();
-  const url = (database = 'postgres') => `postgresql://postgres@127.0.0.1:${port}/${database}`;
+  const url = (database = 'postgres') => `postgresql://postgres:${password}@127.0.0.1:${port}/${database}`;
   return {
     port,
     url,
