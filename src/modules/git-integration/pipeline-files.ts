@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import secureJson from 'secure-json-parse';
 import { z } from 'zod';
 import { isPrefixedId } from '../../lib/ids.js';
 import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '../../lib/json-input.js';
@@ -100,7 +101,9 @@ function parsePipelineFile(id: string, bytes: Buffer, content: z.ZodType<Pipelin
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // The parse Fastify gives request bodies: a key `__proto__`, or `constructor` holding `prototype`,
+    // is refused here as POST /api/pipelines refuses it (plain JSON.parse would store it).
+    parsed = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
     return { ok: false, reason: 'invalid_json', detail: (error as Error).message.slice(0, 200) };
   }
