@@ -29,6 +29,9 @@ export interface ProbeOptions {
   knownHosts: string | null;
 }
 
+/** `ls-remote --symref <url> HEAD` prints two short lines; anything near this is hostile. */
+const LISTING_MAX_BYTES = 1024 * 1024;
+
 type ProbeRun = { cwd: string; timeoutMs: number; allowProtocols: readonly string[]; env: Record<string, string>; secrets: string[] };
 
 /** Probes `target` (src/lib/net/remote-target.ts gitTarget): its canonical URL, connected to where its pin says. */
@@ -43,7 +46,9 @@ export async function probeRemote(target: GitTarget, auth: GitAuth, options: Pro
       const started = performance.now();
       let listing: string;
       try {
-        listing = await runGitText(['ls-remote', '--symref', '--end-of-options', prepared.url], run);
+        // Only HEAD (its symref names the default branch), in at most LISTING_MAX_BYTES: the remote decides
+        // how many refs it advertises, and the whole list would be buffered here.
+        listing = await runGitText(['ls-remote', '--symref', '--end-of-options', prepared.url, 'HEAD'], { ...run, maxStdoutBytes: LISTING_MAX_BYTES });
       } catch (error) {
         return { reachable: false, permissions: [], defaultBranch: null, latencyMs: elapsed(started), reason: reasonOf(error), knownHosts: '' };
       }
