@@ -4,6 +4,7 @@ import { authOf } from '../../plugins/auth.js';
 import { platformErrors } from '../../http/platform-schemas.js';
 import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './config-schemas.js';
 import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './config-service.js';
+import { requestSlots } from './request-slots.js';
 
 const tags = ['git-integration'];
 
@@ -31,7 +32,13 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429, 503) } },
     },
     async (request) => {
-      const view = await saveIntegration(app.db.prisma, authOf(request).teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
+      const { teamId } = authOf(request);
+      const save = () => saveIntegration(app.db.prisma, teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
+      // A save that may ask GitHub (App credentials sent, or kept for a new URL) holds one of the
+      // team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
+      const body = request.body;
+      const mayAskGithub = body.credentials?.type === 'github_app' || (body.credentials === undefined && body.ssh_key_id === undefined && body.repository_url !== undefined);
+      const view = mayAskGithub ? await requestSlots(app.config).run(teamId, save) : await save();
       return { data: toIntegrationBody(view) };
     },
   );

@@ -83,6 +83,16 @@ export async function requireRemote(url: string, policy: RepositoryUrlPolicy, re
 }
 
 /**
+ * A saved URL, checked again without DNS (syntax, protocol, literal private hosts): for a request
+ * that may answer without a connection. Whatever connects uses requireSavedRemote.
+ */
+export function requireSavedUrl(url: string, policy: RepositoryUrlPolicy): RepositoryUrl {
+  const checked = checkRepositoryUrl(url, policy);
+  if (!checked.ok) throw conflict(`The saved repository_url ${checked.issue}; save a valid repository_url (POST /api/git-integration)`);
+  return checked.value;
+}
+
+/**
  * A saved URL, checked again for use now (the policy, the DNS, or the parser may
  * have changed since it was saved; rows from before the strict parser may not
  * be canonical): a 409 the UI can show otherwise.

@@ -4,6 +4,7 @@ import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRem
 import { withIntegrationGitAuth } from '../ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
+import { requireSavedUrl } from '../repository-url.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last
 // fetched by an operation (no network on this request), except when the clone
@@ -18,15 +19,20 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
     throw invalidRequest('Invalid path', [{ field: 'query.path', issue: `must be inside the path prefix "${prefix}"` }]);
   }
   const branch = query.branch ?? integration.defaultBranch;
-  // Checked even when the clone answers alone: a config that no longer passes is refused the same way everywhere.
-  const target = await requireTeamRemote(deps, integration);
+  // Checked even when the clone answers alone (without DNS: no connection is made then): a config
+  // that no longer passes is refused the same way everywhere.
+  const url = requireSavedUrl(integration.repositoryUrl, deps.config.gitIntegration).url;
   const repo = await openTeamRepository(deps.config, integration);
-  const url = target.url.href;
   // Branches of the clone count only when they were fetched from this URL (the config may have moved).
   let head = (await repo.fetchedFrom(url)) ? await repo.remoteBranch(branch) : null;
   if (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds, url))) {
-    const auth = await resolveGitAuth(deps, integration);
-    const fetch = () => withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
+    // The slot first: resolving the host and minting a token (a GitHub App's) are work a burst of
+    // requests must not multiply; a request without a slot gets its 429 before either.
+    const fetch = async () => {
+      const target = await requireTeamRemote(deps, integration);
+      const auth = await resolveGitAuth(deps, integration);
+      await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
+    };
     await requestSlots(deps.config).run(teamId, fetch).catch((error: unknown) => {
       if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);
       throw error;
