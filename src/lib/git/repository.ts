@@ -271,6 +271,11 @@ export class GitRepository {
     return (await this.resolve(sha)) !== null;
   }
 
+  /**
+   * Commits from `ref` touching `paths`, newest first. A commit message can hold any byte but NUL, so
+   * the output is NUL-separated only: each commit opens with an empty field, then id, date, author
+   * name and e-mail, subject (fixed order, subject last), then its paths (never empty).
+   */
   async log(ref: string, paths: string[], limit: number): Promise<CommitInfo[]> {
     const out = await this.local([
       'log',
@@ -278,23 +283,34 @@ export class GitRepository {
       '--no-renames',
       '-z',
       '--name-only',
-      '--format=%x1e%H%x1f%s%x1f%an%x1f%ae%x1f%cI',
+      '--format=%x00%H%x00%cI%x00%an%x00%ae%x00%s',
       ref,
       '--',
       ...paths,
     ]);
-    return out
-      .split('\x1e')
-      .filter((chunk) => chunk.trim())
-      .map((chunk) => {
-        const [header, rest = ''] = splitOnce(chunk, '\n');
-        const [sha, subject, authorName, authorEmail, committedAt] = header.split('\x1f') as [string, string, string, string, string];
-        return { sha, subject, authorName, authorEmail, committedAt, paths: rest.split('\0').map((p) => p.trim()).filter(Boolean) };
-      });
+    return parseLog(out);
   }
 }
 
-function splitOnce(text: string, separator: string): [string, string] {
-  const i = text.indexOf(separator);
-  return i === -1 ? [text, ''] : [text.slice(0, i), text.slice(i + 1)];
+const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** Reads `git log -z --name-only --format=%x00%H%x00%cI%x00%an%x00%ae%x00%s`; anything else is an error, never a guessed entry. */
+export function parseLog(out: string): CommitInfo[] {
+  const fields = out.split('\0');
+  const commits: CommitInfo[] = [];
+  let i = 0;
+  const malformed = () => new GitCommandError('git log printed output this server cannot read', null, '', false);
+  while (i < fields.length) {
+    if (fields[i] !== '') throw malformed();
+    if (i === fields.length - 1) break; // the final terminator
+    const [sha = '', committedAt = '', authorName = '', authorEmail = '', subject] = fields.slice(i + 1, i + 6);
+    if (subject === undefined || !COMMIT_ID.test(sha) || !ISO_DATE.test(committedAt)) throw malformed();
+    i += 6;
+    const commitPaths: string[] = [];
+    // The name list follows the header after one newline; an empty field opens the next commit.
+    for (; i < fields.length && fields[i] !== ''; i++) commitPaths.push(commitPaths.length === 0 ? fields[i]!.replace(/^\n/, '') : fields[i]!);
+    commits.push({ sha, subject, authorName, authorEmail, committedAt, paths: commitPaths.filter(Boolean) });
+  }
+  return commits;
 }
