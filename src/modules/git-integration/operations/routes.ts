@@ -10,7 +10,7 @@ import {
   pullBody,
   pushBody,
 } from './schemas.js';
-import { getOperation, listOperations, submitOperation, toOperationBody } from './service.js';
+import { getOperation, listOperations, submitOperation, toOperationBody, toOperationSummary } from './service.js';
 import { defineGitOperationsQueue } from './job.js';
 
 const tags = ['git-integration'];
@@ -68,7 +68,7 @@ const operationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const page = await listOperations(deps.prisma, authOf(request).teamId, request.query);
-      return { data: page.items.map(toOperationBody), meta: { page: { limit: request.query.limit, cursor: page.nextCursor } } };
+      return { data: page.items.map(toOperationSummary), meta: { page: { limit: request.query.limit, cursor: page.nextCursor } } };
     },
   );
 };

@@ -53,7 +53,12 @@ export const operationBody = z.object({
   status,
   branch: z.string(),
   request: z.record(z.string(), z.unknown()),
-  result: z.record(z.string(), z.unknown()).nullable().describe('commit sha, pull request, changes, conflicts, skipped files...'),
+  result: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      'commit sha, pull request, changes, conflicts, skipped files... A pull lists at most GIT_MAX_REPORTED_SKIPS skipped files (`skipped`, by path) and counts them all (`skipped_total`, `skipped_by_reason`)',
+    ),
   error: z.string().nullable(),
   attempts: z.number().int(),
   created_at: z.string(),
@@ -62,7 +67,9 @@ export const operationBody = z.object({
 });
 
 export const operationResponse = z.object({ data: operationBody });
-export const operationListResponse = z.object({ data: z.array(operationBody), meta: pageMeta });
+/** A list entry: everything but `result`, which can be long (GET /operations/{id} has it). */
+export const operationSummary = operationBody.omit({ result: true });
+export const operationListResponse = z.object({ data: z.array(operationSummary), meta: pageMeta });
 
 export const operationParams = z.object({ id: z.string().min(1).max(64) });
 export const operationListQuery = z.object({

@@ -81,29 +81,34 @@ export async function getOperation(prisma: PrismaClient, teamId: string, id: str
   return row as OperationRow;
 }
 
+/** A page of operations without their `result` (never read: a page of large results would be read and sent whole). */
 export async function listOperations(
   prisma: PrismaClient,
   teamId: string,
   query: { limit: number; cursor?: string; kind?: OperationKind; status?: OperationStatus },
-): Promise<{ items: OperationRow[]; nextCursor: string | null }> {
+): Promise<{ items: Omit<OperationRow, 'result'>[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor, 'gitop') : undefined;
   const rows = await prisma.gitOperation.findMany({
     where: { teamId, kind: query.kind, status: query.status, ...(after ? { id: { lt: after } } : {}) },
+    omit: { result: true },
     orderBy: { id: 'desc' },
     take: query.limit + 1,
   });
-  const items = rows.slice(0, query.limit) as OperationRow[];
+  const items = rows.slice(0, query.limit) as Omit<OperationRow, 'result'>[];
   return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
 
 export function toOperationBody(row: OperationRow) {
+  return { ...toOperationSummary(row), result: row.result };
+}
+
+export function toOperationSummary(row: Omit<OperationRow, 'result'>) {
   return {
     id: row.id,
     kind: row.kind,
     status: row.status,
     branch: row.branch,
     request: row.request,
-    result: row.result,
     error: row.error,
     attempts: row.attempts,
     created_at: row.createdAt.toISOString(),
