@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmodSync, rmSync } from 'node:fs';
 import { sanitizeGitOutput } from './sanitize.js';
+import { createGitTempDir } from './temp-dirs.js';
 
 // Runs the git binary directly with child_process.spawn rather than through
 // simple-git. Why: we need (1) a fully controlled environment built from scratch
@@ -50,11 +49,12 @@ let isolatedHome: string | undefined;
 
 /**
  * An empty HOME so no user-level config (~/.gitconfig, ~/.netrc, credential helpers) leaks in.
- * One per process, read-only (nothing git runs can plant a file there), removed when the process exits.
+ * One per process, read-only (nothing git runs can plant a file there), removed when the process
+ * exits; after a hard exit, by the next process's sweep (temp-dirs.ts).
  */
 function homeDir(): string {
   if (isolatedHome) return isolatedHome;
-  const dir = mkdtempSync(join(tmpdir(), 'git-home-'));
+  const dir = createGitTempDir('git-home');
   chmodSync(dir, 0o500);
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   isolatedHome = dir;

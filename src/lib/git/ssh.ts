@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createGitTempDir } from './temp-dirs.js';
 
 // The one way this server runs ssh (for git over ssh://): nothing of the service
 // account may take part. OpenSSH reads the passwd home directory, not $HOME, so an
@@ -41,7 +41,8 @@ export function sshHostKeyAlias(host: string, port?: number | string | null): st
 }
 
 export async function prepareSsh(options: SshOptions): Promise<SshSession> {
-  const dir = await mkdtemp(join(tmpdir(), 'git-ssh-'));
+  // Named after this process, so a hard exit's leftover (it may hold the deploy key) is swept by the next one.
+  const dir = createGitTempDir('git-ssh');
   try {
     return await sessionIn(dir, options);
   } catch (error) {

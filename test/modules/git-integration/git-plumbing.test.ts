@@ -10,6 +10,7 @@ import { GitRepository } from '../../../src/lib/git/repository.js';
 import { probeRemote } from '../../../src/lib/git/remote-probe.js';
 import { GitCommandError, runGit } from '../../../src/lib/git/run.js';
 import { sanitizeGitOutput } from '../../../src/lib/git/sanitize.js';
+import { gitTempRoot } from '../../../src/lib/git/temp-dirs.js';
 import { openPullRequest } from '../../../src/lib/git/providers/pull-requests.js';
 import { createAppJwt, createInstallationToken } from '../../../src/lib/git/providers/github-app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
@@ -271,12 +272,12 @@ describe('provider REST clients', () => {
 
 describe('ssh transport', () => {
   it('runs ssh through GIT_SSH_COMMAND in batch mode and removes the key afterwards', async () => {
-    const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-')));
+    const before = new Set(readdirSync(gitTempRoot()).filter((name) => name.startsWith(`git-ssh-${process.pid}-`)));
     const result = await probeRemote(unpinned('ssh://git@127.0.0.1:9/acme/x.git'), { type: 'ssh_key', privateKey: 'not a real key' }, { timeoutMs: 10_000, allowProtocols: protocols, knownHosts: null });
     expect(result).toMatchObject({ reachable: false, permissions: [] });
     expect(result.reason).toMatch(/connect|refused|unreachable/i);
     expect(result.reason).not.toContain('not a real key');
-    const after = readdirSync(tmpdir()).filter((name) => name.startsWith('git-ssh-') && !before.has(name));
+    const after = readdirSync(gitTempRoot()).filter((name) => name.startsWith(`git-ssh-${process.pid}-`) && !before.has(name));
     expect(after).toEqual([]);
   });
 });
