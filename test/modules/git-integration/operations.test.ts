@@ -203,9 +203,10 @@ describe('git operations: push, pull, status, history, test', { timeout: 90_000 
     expect((await status()).last_successful_sync_at).not.toBeNull();
   });
 
-  it('never writes the token into the clone', () => {
+  it('never writes the token, or any remote, into the clone', () => {
     const config = readFileSync(join(dataDir, 'git', teamId, 'config'), 'utf8');
-    expect(config).toContain(server.url('acme/pipes'));
+    expect(config).not.toContain(server.url('acme/pipes')); // git is given the URL on each command line
+    expect(config).not.toMatch(/remote|url/i);
     expect(config).not.toContain(TOKEN);
     expect(config.toLowerCase()).not.toContain('extraheader');
   });
