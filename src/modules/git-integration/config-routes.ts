@@ -13,6 +13,13 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
   const urlPolicy = app.config.gitIntegration;
   const githubApp = { secrets: app.gitSecrets, githubApp: urlPolicy.githubApp, timeoutMs: urlPolicy.operations.networkTimeoutMs };
 
+  const mayAskGithub = async (teamId: string, body: z.infer<typeof saveIntegrationBody>) => {
+    if (body.credentials?.type === 'github_app') return true;
+    if (body.credentials !== undefined || body.ssh_key_id !== undefined || body.repository_url === undefined) return false;
+    const stored = await app.db.prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: { credentialType: true } });
+    return stored?.credentialType === 'github_app';
+  };
+
   app.get(
     '/git-integration',
     {
@@ -34,11 +41,9 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { teamId } = authOf(request);
       const save = () => saveIntegration(app.db.prisma, teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
-      // A save that may ask GitHub (App credentials sent, or kept for a new URL) holds one of the
-      // team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
-      const body = request.body;
-      const mayAskGithub = body.credentials?.type === 'github_app' || (body.credentials === undefined && body.ssh_key_id === undefined && body.repository_url !== undefined);
-      const view = mayAskGithub ? await requestSlots(app.config).run(teamId, save) : await save();
+      // A save that may ask GitHub (App credentials sent, or stored ones kept for a new URL) holds one of
+      // the team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
+      const view = (await mayAskGithub(teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
       return { data: toIntegrationBody(view) };
     },
   );
