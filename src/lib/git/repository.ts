@@ -49,6 +49,12 @@ const FETCHED_MARKER = 'spec-sync-fetched';
 /** The whole config of a clone: what `git init --bare` writes, and nothing else. */
 const CLONE_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n';
 
+/** Bounds of one ls-tree listing: bytes per allowed entry (a long path included), and overall. */
+const LISTING_BYTES_PER_ENTRY = 1024;
+const MAX_LISTING_BYTES = 64 * 1024 * 1024;
+/** Bytes of blobs one `cat-file --batch` is asked for (a batch of one may be larger). */
+const BLOB_BATCH_BYTES = 16 * 1024 * 1024;
+
 /** Where `buildCommit` leaves its last commit, so the objects stay reachable until pushed. */
 const BUILD_REF = 'refs/spec-sync/build';
 
@@ -162,42 +168,80 @@ export class GitRepository {
   }
 
   /**
-   * Entries (blobs, symlinks, submodules) under `prefix` at `commit`, recursively.
+   * Entries (blobs, symlinks, submodules) under `prefix` at `commit`, recursively, at most
+   * `maxEntries` of them: a remote decides how many files a tree holds, and a listing cut short would
+   * read as deleted files, so a larger tree fails (GitCommandError) instead of being read in part.
    * Sizes cost a lookup of every object (a tenth of a second for a thousand files): ask only when needed.
    */
-  async listTree(commit: string, prefix: string, options: { sizes?: boolean } = {}): Promise<TreeEntry[]> {
+  async listTree(commit: string, prefix: string, options: { sizes?: boolean; maxEntries: number }): Promise<TreeEntry[]> {
     const sizes = options.sizes ?? true;
     const args = ['ls-tree', '-r', ...(sizes ? ['-l'] : []), '-z', '--full-tree', commit];
     if (prefix) args.push('--', prefix);
-    const out = await this.local(args);
-    return out
-      .split('\0')
-      .filter(Boolean)
-      .map((record) => {
-        const tab = record.indexOf('\t');
-        const [mode, type, sha, size] = record.slice(0, tab).split(/\s+/) as [string, string, string, string | undefined];
-        return { mode, type, sha, size: size === undefined || size === '-' ? null : Number(size), path: record.slice(tab + 1) };
-      });
+    const tooMany = () =>
+      new GitCommandError(
+        `The tree has more than ${options.maxEntries} files under "${prefix || '/'}" (or very long paths); nothing was read (limit: GIT_MAX_TREE_ENTRIES)`,
+        null,
+        '',
+        false,
+      );
+    // About 90 bytes of mode, type, id and size per record, the rest is the path.
+    const maxStdoutBytes = Math.min(MAX_LISTING_BYTES, options.maxEntries * LISTING_BYTES_PER_ENTRY);
+    const out = await this.local(args, { maxStdoutBytes }).catch((error: unknown) => {
+      throw error instanceof GitCommandError && /printed more than/.test(error.message) ? tooMany() : error;
+    });
+    const records = out.split('\0').filter(Boolean);
+    if (records.length > options.maxEntries) throw tooMany();
+    return records.map((record) => {
+      const tab = record.indexOf('\t');
+      const [mode, type, sha, size] = record.slice(0, tab).split(/\s+/) as [string, string, string, string | undefined];
+      return { mode, type, sha, size: size === undefined || size === '-' ? null : Number(size), path: record.slice(tab + 1) };
+    });
   }
 
-  /** Reads many blobs with one `cat-file --batch` process. */
-  async readBlobs(shas: string[]): Promise<Map<string, Buffer>> {
-    const result = new Map<string, Buffer>();
-    if (shas.length === 0) return result;
-    const { stdout } = await runGit(['cat-file', '--batch'], this.options({ input: shas.join('\n') + '\n' }));
+  /**
+   * Reads blobs with `cat-file --batch`, in batches of at most about `maxBatchBytes` by their listed
+   * size (listTree with sizes), so no single process prints more than that whatever the number of
+   * files; `visit` gets each blob as its batch arrives (the caller keeps only what it needs).
+   * A missing object is not visited.
+   */
+  async readBlobs(
+    objects: readonly { sha: string; size: number | null }[],
+    visit: (sha: string, bytes: Buffer) => void,
+    maxBatchBytes = BLOB_BATCH_BYTES,
+  ): Promise<void> {
+    let batch: string[] = [];
+    let batchBytes = 0;
+    for (const object of objects) {
+      const size = object.size ?? maxBatchBytes;
+      if (batch.length > 0 && batchBytes + size > maxBatchBytes) {
+        await this.readBlobBatch(batch, batchBytes, visit);
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push(object.sha);
+      batchBytes += size;
+    }
+    if (batch.length > 0) await this.readBlobBatch(batch, batchBytes, visit);
+  }
+
+  private async readBlobBatch(shas: string[], expectedBytes: number, visit: (sha: string, bytes: Buffer) => void): Promise<void> {
+    // The listed sizes plus each object's header line (`<id> blob <size>` and two newlines, under
+    // 96 bytes): an object larger than listed fails loudly instead of growing the batch.
+    const maxStdoutBytes = expectedBytes + shas.length * 96;
+    const { stdout } = await runGit(['cat-file', '--batch'], this.options({ input: shas.join('\n') + '\n', maxStdoutBytes }));
     let offset = 0;
     for (const sha of shas) {
       const newline = stdout.indexOf(0x0a, offset);
+      if (newline === -1) throw new GitCommandError('git cat-file ended early', null, '', false);
       const header = stdout.subarray(offset, newline).toString('utf8').split(' ');
       if (header[1] === 'missing') {
         offset = newline + 1;
         continue;
       }
       const size = Number(header[2]);
-      result.set(sha, stdout.subarray(newline + 1, newline + 1 + size));
+      visit(sha, stdout.subarray(newline + 1, newline + 1 + size));
       offset = newline + 1 + size + 1;
     }
-    return result;
   }
 
   /**

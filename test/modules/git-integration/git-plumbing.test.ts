@@ -61,7 +61,7 @@ describe('git plumbing over smart HTTP with a token', () => {
       expect(commit).toMatch(/^[0-9a-f]{40}$/);
       expect(await repo.push(commit!, 'feature/x', auth)).toEqual({ ok: true });
       // (A push with nothing changed never gets here: the push job diffs first; see operations.test.ts.)
-      const entry = async (sizes: boolean) => (await repo.listTree(commit, 'pipelines/', { sizes })).find((e) => e.path === 'pipelines/a.json');
+      const entry = async (sizes: boolean) => (await repo.listTree(commit, 'pipelines/', { sizes, maxEntries: 100 })).find((e) => e.path === 'pipelines/a.json');
       expect(await entry(false)).toMatchObject({ type: 'blob', size: null });
       expect(await entry(true)).toMatchObject({ type: 'blob', size: 9 });
       return commit;

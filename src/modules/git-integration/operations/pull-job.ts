@@ -27,34 +27,67 @@ interface Skipped {
 
 /**
  * The valid pipeline files at `head`, the skipped ones with their reason, and `held`: the ids of
- * skipped files whose name is a pipeline id. A held pipeline is left as it is in the app (never
- * soft-deleted because its file became unreadable) until its file is valid again.
+ * pipelines whose path holds something unreadable (an invalid or too large file, a symlink, a
+ * submodule, a directory). A held pipeline is left as it is in the app (never soft-deleted because
+ * its file became unreadable) until its file is valid again.
  */
-async function readGitPipelines(repo: GitRepository, head: string, prefix: string, maxBytes: number, parse: ReturnType<typeof pipelineFileParser>) {
+async function readGitPipelines(repo: GitRepository, head: string, prefix: string, limits: PullLimits, parse: ReturnType<typeof pipelineFileParser>) {
   const skipped: Skipped[] = [];
   const held = new Set<string>();
-  const candidates: { id: string; path: string; sha: string }[] = [];
-  for (const entry of await repo.listTree(head, prefix)) {
+  const candidates = new Map<string, { id: string; path: string }[]>();
+  const sizes = new Map<string, number | null>();
+  for (const entry of await repo.listTree(head, prefix, { maxEntries: limits.maxTreeEntries })) {
     const id = idFromPath(prefix, entry.path);
-    if (entry.mode === '120000') skipped.push({ path: entry.path, reason: 'symlink', detail: 'symbolic links are never followed' });
-    else if (entry.type === 'commit') skipped.push({ path: entry.path, reason: 'submodule', detail: 'submodules are ignored' });
-    else if (id === null) skipped.push({ path: entry.path, reason: 'not_a_pipeline_file', detail: `expected ${prefix}<pipeline id>.json` });
-    else if ((entry.size ?? 0) > maxBytes) {
-      skipped.push({ path: entry.path, reason: 'too_large', detail: `${entry.size} bytes > ${maxBytes}` });
-      held.add(id);
-    } else candidates.push({ id, path: entry.path, sha: entry.sha });
-  }
-  const blobs = await repo.readBlobs(candidates.map((c) => c.sha));
-  const files = new Map<string, GitPipeline>();
-  for (const candidate of candidates) {
-    const parsed = parse(candidate.id, blobs.get(candidate.sha) ?? Buffer.alloc(0));
-    if (parsed.ok) files.set(parsed.id, { ...parsed.content, path: candidate.path, blobSha: candidate.sha });
+    const skip = (reason: SkipReason, detail: string) => {
+      skipped.push({ path: entry.path, reason, detail });
+      const pathId = id ?? idOfDirectory(prefix, entry.path);
+      if (pathId !== null) held.add(pathId);
+    };
+    if (entry.mode === '120000') skip('symlink', 'symbolic links are never followed');
+    else if (entry.type === 'commit') skip('submodule', 'submodules are ignored');
+    else if (id === null) skip('not_a_pipeline_file', `expected ${prefix}<pipeline id>.json`);
+    else if ((entry.size ?? 0) > limits.maxFileBytes) skip('too_large', `${entry.size} bytes > ${limits.maxFileBytes}`);
     else {
-      skipped.push({ path: candidate.path, reason: parsed.reason, detail: parsed.detail });
-      held.add(candidate.id);
+      candidates.set(entry.sha, [...(candidates.get(entry.sha) ?? []), { id, path: entry.path }]);
+      sizes.set(entry.sha, entry.size);
     }
   }
+  const files = new Map<string, GitPipeline>();
+  // Parsed as each batch arrives: only the parsed pipelines stay in memory, not every file's bytes.
+  await repo.readBlobs([...sizes].map(([sha, size]) => ({ sha, size })), (sha, bytes) => {
+    for (const candidate of candidates.get(sha) ?? []) {
+      const parsed = parse(candidate.id, bytes);
+      if (parsed.ok) files.set(parsed.id, { ...parsed.content, path: candidate.path, blobSha: sha });
+      else {
+        skipped.push({ path: candidate.path, reason: parsed.reason, detail: parsed.detail });
+        held.add(candidate.id);
+      }
+    }
+  });
   return { files, skipped, held };
+}
+
+interface PullLimits {
+  maxFileBytes: number;
+  maxTreeEntries: number;
+  maxReportedSkips: number;
+}
+
+/** The pipeline id of a directory's path (`<prefix><id>.json/...`): such a directory stands where the file should be. */
+function idOfDirectory(prefix: string, path: string): string | null {
+  const slash = path.indexOf('/', prefix.length);
+  return slash === -1 ? null : idFromPath(prefix, path.slice(0, slash));
+}
+
+/**
+ * The skipped files as the result reports them: the first `max` by path, and counts per reason.
+ * Sorted by code unit (localeCompare costs seconds on a long list), the whole list counted.
+ */
+function skippedReport(skipped: Skipped[], max: number) {
+  const byReason: Partial<Record<SkipReason, number>> = {};
+  for (const s of skipped) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
+  const listed = skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).slice(0, max);
+  return { skipped: listed, skipped_total: skipped.length, skipped_by_reason: byReason };
 }
 
 export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
@@ -68,7 +101,7 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
   const head = await repo.remoteBranch(request.branch);
   if (!head) throw conflict(`Branch "${request.branch}" does not exist on the remote`);
   const parse = pipelineFileParser(deps.config.pipelines);
-  const { files, skipped, held } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations.maxFileBytes, parse);
+  const { files, skipped, held } = await readGitPipelines(repo, head, prefix, deps.config.gitIntegration.operations, parse);
   const remote = request.dry_run
     ? await measureRemote(repo, prefix, integration.lastSyncedBranch ?? integration.defaultBranch, integration.lastSyncedCommit)
     : { branch: request.branch, head_commit: head, ahead_count: 0, computed_at: new Date().toISOString() };
@@ -125,7 +158,7 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
           kept_local: plan.keptLocal,
           unchanged: plan.unchanged,
           conflicts: plan.conflicts,
-          skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)),
+          ...skippedReport(skipped, deps.config.gitIntegration.operations.maxReportedSkips),
           remote,
         },
       });

@@ -67,7 +67,7 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
       await repo.fetch(prepared);
       const existing = await repo.remoteBranch(request.branch);
       const parent = existing ?? (await repo.remoteBranch(integration.defaultBranch));
-      const changes = await diffAgainst(repo, parent, prefix, writes, removes);
+      const changes = await diffAgainst(repo, parent, prefix, writes, removes, deps.config.gitIntegration.operations.maxTreeEntries);
       // Only what differs from the parent is hashed into the object store: an edit of one
       // pipeline among thousands writes one blob.
       const changed = new Map([...changes.added, ...changes.modified].map((path) => [path, writes.get(path)!]));
@@ -140,9 +140,9 @@ export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
 }
 
 /** Which files the push changes relative to `parent` (for the operation's result). */
-async function diffAgainst(repo: GitRepository, parent: string | null, prefix: string, writes: Map<string, string>, removes: string[]) {
+async function diffAgainst(repo: GitRepository, parent: string | null, prefix: string, writes: Map<string, string>, removes: string[], maxEntries: number) {
   const current = new Map<string, string>();
-  if (parent) for (const entry of await repo.listTree(parent, prefix, { sizes: false })) current.set(entry.path, entry.sha);
+  if (parent) for (const entry of await repo.listTree(parent, prefix, { sizes: false, maxEntries })) current.set(entry.path, entry.sha);
   const added: string[] = [];
   const modified: string[] = [];
   for (const [path, content] of writes) {
