@@ -9,18 +9,8 @@ export interface AppRoute {
   url: string;
 }
 
-/**
- * Routes that are public by design: probes, the OpenAPI document and its UI, and GitHub's
- * redirect back after a member authorized the App (authenticated by its single-use state).
- */
-export const PUBLIC_ROUTES = [
-  /^\/_health$/,
-  /^\/_ready$/,
-  /^\/openapi\.json$/,
-  /^\/api\/v1\/openapi\.json$/,
-  /^\/docs(\/|$)/,
-  /^\/api\/git-integration\/github-app\/callback$/,
-];
+/** Routes that are public by design: probes, the OpenAPI document and its UI. */
+export const PUBLIC_ROUTES = [/^\/_health$/, /^\/_ready$/, /^\/openapi\.json$/, /^\/api\/v1\/openapi\.json$/, /^\/docs(\/|$)/];
 
 const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
 

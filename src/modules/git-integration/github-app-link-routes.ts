@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { platformErrors } from '../../http/platform-schemas.js';
 import { authOf } from '../../plugins/auth.js';
-import { linkCallbackQuery, linkCallbackResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
+import { linkCompleteBody, linkCompleteResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
 import { completeInstallationLink, startInstallationLink } from './github-app-links.js';
 
 const tags = ['git-integration'];
 
-/** POST /git-integration/github-app/link: a member starts linking the App installations they can access on GitHub. */
+/**
+ * POST /git-integration/github-app/link: a member starts linking the App installations they
+ * can access on GitHub; POST .../link/complete: the same member finishes it with what GitHub
+ * put on the callback URL (github-app-links.ts says why it is not a public callback).
+ */
 export const githubAppLinkRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/git-integration/github-app/link',
@@ -21,28 +25,18 @@ export const githubAppLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       return { data: { authorize_url: link.authorizeUrl, install_url: link.installUrl, expires_at: link.expiresAt.toISOString() } };
     },
   );
-};
 
-/**
- * GET /git-integration/github-app/callback: where GitHub sends the browser back (the App's
- * callback URL). No Bearer token: the single-use state names the team and the member.
- */
-export const githubAppCallbackRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get(
-    '/git-integration/github-app/callback',
+  app.post(
+    '/git-integration/github-app/link/complete',
     {
-      schema: {
-        tags,
-        description: "GitHub's redirect after the App was authorized; authenticated by the state of POST /github-app/link, not by a token",
-        security: [],
-        querystring: linkCallbackQuery,
-        response: { 200: linkCallbackResponse, ...platformErrors(400, 409, 503) },
-      },
+      config: { scopes: ['git:write'] },
+      schema: { tags, body: linkCompleteBody, response: { 200: linkCompleteResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
     },
     async (request, reply) => {
-      const { state, code } = request.query;
+      const { teamId, userId } = authOf(request);
       reply.header('cache-control', 'no-store');
-      const result = await completeInstallationLink(app.db.prisma, app.config.gitIntegration.githubApp, app.config.gitIntegration.operations.networkTimeoutMs, { state, code });
+      const { githubApp, operations } = app.config.gitIntegration;
+      const result = await completeInstallationLink(app.db.prisma, githubApp, operations.networkTimeoutMs, { teamId, userId }, request.body);
       const names = result.linked.map((l) => `${l.accountLogin} (${l.installationId})`).join(', ');
       return {
         data: {

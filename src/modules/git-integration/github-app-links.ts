@@ -10,10 +10,15 @@ import type { GithubAppSettings } from './github-app-access.js';
 // is proof, through GitHub itself, that a user of the team can access it:
 //   1. a member asks for a link (POST /github-app/link): a random state, stored only as its
 //      SHA-256 with the team and user, single use, valid LINK_STATE_TTL_MS;
-//   2. the member authorizes the App on GitHub, which sends the browser to the callback with
-//      a code and the state (the state, not a Bearer token, says which team);
-//   3. the callback consumes the state, exchanges the code for a user access token (never
-//      stored) and links every installation of this App that GitHub lists for that user.
+//   2. the member authorizes the App on GitHub, which sends the browser back to the App's
+//      callback URL (the UI's page) with a code and the state;
+//   3. the UI posts both with the member's token (POST /github-app/link/complete): the state
+//      is consumed only by the member who started it, the code is exchanged for a user access
+//      token (never stored) and every installation of this App that GitHub lists for that user
+//      is linked.
+// Step 3 needs the member's own token, not just the state: a public callback would link
+// whatever a victim's GitHub user can access to the team of anyone who got the victim to
+// open their authorize link (GitHub skips the prompt once the App is authorized).
 // Several teams may link one installation, each through its own member's proof.
 
 export const LINK_STATE_TTL_MS = 10 * 60_000;
@@ -79,21 +84,25 @@ export interface LinkedInstallation {
 const BAD_STATE = 'This link is unknown, already used or expired; start again from the git integration settings (POST /api/git-integration/github-app/link)';
 
 /**
- * Steps 2-3: consumes the state (one DELETE ... RETURNING: of two callbacks with the same
- * state, one gets it), then asks GitHub which installations of this App the authorizing
- * user can access, and links them to the state's team. Nothing is asked of GitHub for an
- * unknown, used or expired state.
+ * Step 3: consumes the state if the caller is the member who started it (one DELETE ...
+ * RETURNING: of two completions, one gets it; another caller's attempt leaves it alone),
+ * then asks GitHub which installations of this App the authorizing user can access, and
+ * links them to the team. Nothing is asked of GitHub for an unknown, foreign, used or
+ * expired state, and all of them get the same answer.
  */
 export async function completeInstallationLink(
   prisma: PrismaClient,
   app: GithubAppSettings | null,
   timeoutMs: number,
+  caller: { teamId: string; userId: string },
   input: { state: string; code: string },
   now = new Date(),
 ): Promise<{ teamName: string; linked: LinkedInstallation[] }> {
   const settings = requireApp(app);
   const [pending] = await prisma.$queryRaw<{ team_id: string; user_id: string; expires_at: Date }[]>`
-    DELETE FROM github_app_link_states WHERE state_hash = ${hashState(input.state)} RETURNING team_id, user_id, expires_at`;
+    DELETE FROM github_app_link_states
+    WHERE state_hash = ${hashState(input.state)} AND team_id = ${caller.teamId}::uuid AND user_id = ${caller.userId}::uuid
+    RETURNING team_id, user_id, expires_at`;
   if (!pending || pending.expires_at.getTime() <= now.getTime()) throw invalidRequest(BAD_STATE);
 
   let installations;

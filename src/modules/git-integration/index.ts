@@ -6,28 +6,23 @@ import operationRoutes from './operations/routes.js';
 import statusRoutes from './status/routes.js';
 import historyRoutes from './history/routes.js';
 import connectionTestRoutes from './connection-test/routes.js';
-import { githubAppCallbackRoutes, githubAppLinkRoutes } from './github-app-link-routes.js';
+import { githubAppLinkRoutes } from './github-app-link-routes.js';
 
 /**
  * Git integration (`/api/git-integration`): configuration, connection test, and
  * push/pull operations run by the job runner, status and history.
  */
-const gitIntegrationModule: FastifyPluginAsync = async (module) => {
-  // The one route without a Bearer token: GitHub sends the browser back to it, and the
-  // single-use link state it carries names the team. A sibling scope, so the hook below misses it.
-  await module.register(githubAppCallbackRoutes);
-  await module.register(async (app) => {
-    app.addHook('onRequest', app.authenticate);
-    await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
-    // route plugins are registered here, one line each
-    await app.register(configRoutes);
-    await app.register(sshKeyRoutes);
-    await app.register(operationRoutes);
-    await app.register(statusRoutes);
-    await app.register(historyRoutes);
-    await app.register(connectionTestRoutes);
-    await app.register(githubAppLinkRoutes);
-  });
+const gitIntegrationModule: FastifyPluginAsync = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
+  // route plugins are registered here, one line each
+  await app.register(configRoutes);
+  await app.register(sshKeyRoutes);
+  await app.register(operationRoutes);
+  await app.register(statusRoutes);
+  await app.register(historyRoutes);
+  await app.register(connectionTestRoutes);
+  await app.register(githubAppLinkRoutes);
 };
 
 export default gitIntegrationModule;

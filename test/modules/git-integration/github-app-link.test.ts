@@ -5,13 +5,13 @@ import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { NOT_LINKED } from '../../../src/modules/git-integration/github-app-links.js';
-import { PUBLIC_ROUTES } from '../../security/routes.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
-import { callback, linkAs, startLink } from './github-app-link.js';
+import { complete, linkAs, startLink } from './github-app-link.js';
 
 // A GitHub App installation is bound to a team only by proof, through GitHub, that a
 // member of the team can access it: the member authorizes the App, GitHub lists the
-// installations that user can access, and only those are linked. Knowing an installation
+// installations that user can access, and only those are linked, to that member's team,
+// by that member. Knowing an installation
 // id (and the repository URL) gets another team nothing, and the answer does not tell
 // whether the id exists. GitHub is a local stand-in (API and web origin).
 
@@ -104,8 +104,11 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     expect(JSON.stringify(stored)).not.toContain(state);
 
     const before = github.requests.length;
-    // GitHub's installation_id on the redirect is not evidence: 2002 is not the user's and is not linked.
-    const done = await callback(t, { state, code: github.authorize('ann-gh', ['1001']), installation_id: '2002', setup_action: 'install' });
+    // GitHub's installation_id on the redirect is not evidence and not accepted.
+    const spoofed = await complete(t, acme, { state, code: 'x', installation_id: '2002' });
+    expect(spoofed.status).toBe(400);
+    expect(githubCalls(before)).toEqual([]);
+    const done = await complete(t, acme, { state, code: github.authorize('ann-gh', ['1001']) });
     responses.push(done.text);
     expect(done.status, done.text).toBe(200);
     expect(done.body.data).toMatchObject({ team: 'acme', linked: [{ installation_id: '1001', account_login: 'acme' }] });
@@ -117,7 +120,7 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     expect(await t.db.prisma.githubAppLinkState.count({ where: { teamId: await teamId('acme') } })).toBe(0);
 
     // Used once: the same state again is refused before GitHub is asked.
-    const again = await callback(t, { state, code: github.authorize('ann-gh', ['1001']) });
+    const again = await complete(t, acme, { state, code: github.authorize('ann-gh', ['1001']) });
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe('invalid_request');
     expect(githubCalls(before)).toHaveLength(2);
@@ -134,20 +137,20 @@ describe('GitHub App installations are linked to a team through GitHub user auth
   it('forged, expired and wrongly coded states link nothing, and forged or expired ones never reach GitHub', async () => {
     const acme = await member('acme', 'ann');
     const before = github.requests.length;
-    const forged = await callback(t, { state: 'x'.repeat(43), code: github.authorize('ann-gh', ['1001', '2002']) });
+    const forged = await complete(t, acme, { state: 'x'.repeat(43), code: github.authorize('ann-gh', ['1001', '2002']) });
     expect(forged.status).toBe(400);
     expect(forged.body.error.message).toMatch(/unknown, already used or expired/);
 
     const { state: expired } = await startLink(t, acme);
     await t.db.prisma.githubAppLinkState.updateMany({ where: { teamId: await teamId('acme') }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const late = await callback(t, { state: expired, code: github.authorize('ann-gh', ['2002']) });
+    const late = await complete(t, acme, { state: expired, code: github.authorize('ann-gh', ['2002']) });
     expect(late.status).toBe(400);
     expect(late.body.error.message).toBe(forged.body.error.message);
     expect(githubCalls(before)).toEqual([]);
 
     // A code GitHub does not accept: the state is spent, nothing is linked.
     const { state } = await startLink(t, acme);
-    const badCode = await callback(t, { state, code: 'not-a-code' });
+    const badCode = await complete(t, acme, { state, code: 'not-a-code' });
     responses.push(badCode.text);
     expect(badCode.status).toBe(400);
     expect(badCode.body.error.message).toMatch(/GitHub did not confirm/);
@@ -167,18 +170,18 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     expect(refused.body.error.details).toEqual([{ field: 'body.credentials', issue: NOT_LINKED }]);
   });
 
-  it("links are per team: a callback links for the state's team only, and a second team needs its own member's proof", async () => {
+  it("links are per team: a completion links for the caller's own state only, and a second team needs its own member's proof", async () => {
     const ops = await member('acme-ops', 'otto');
     const other = await member('bystander', 'bea');
     const { state: bystanderState } = await startLink(t, other);
     const { state: opsState } = await startLink(t, ops);
-    const done = await callback(t, { state: opsState, code: github.authorize('ann-gh', ['1001']) });
+    const done = await complete(t, ops, { state: opsState, code: github.authorize('ann-gh', ['1001']) });
     expect(done.body.data.team).toBe('acme-ops');
     expect(await links('acme-ops')).toEqual(['1001']);
     expect(await links('bystander')).toEqual([]);
-    // The bystander's pending state is untouched by another team's callback and still works once.
+    // The bystander's pending state is untouched by another team's completion and still works once.
     expect(await t.db.prisma.githubAppLinkState.count({ where: { teamId: await teamId('bystander') } })).toBe(1);
-    const bystander = await callback(t, { state: bystanderState, code: github.authorize('bea-gh', []) });
+    const bystander = await complete(t, other, { state: bystanderState, code: github.authorize('bea-gh', []) });
     expect(bystander.body.data).toMatchObject({ team: 'bystander', linked: [] });
     // Both proven teams may use the installation; acme's is not taken over.
     const saved = await post('/git-integration', { provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, ops);
@@ -186,14 +189,33 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     expect(await links('acme')).toEqual(['1001']);
   });
 
-  it('the callback is the one public route (its state authenticates it); starting a link needs git:write', async () => {
-    expect(PUBLIC_ROUTES.some((pattern) => pattern.test('/api/git-integration/github-app/callback'))).toBe(true);
-    expect(PUBLIC_ROUTES.some((pattern) => pattern.test('/api/git-integration/github-app/link'))).toBe(false);
+  it("a victim who opens mallory's authorize link links nothing to mallory: only the member who started a link completes it", async () => {
+    const mallory = await member('mallory', 'mal');
+    const acme = await member('acme', 'ann');
+    const accomplice = await member('mallory', 'max'); // same team, another member
+    const { state } = await startLink(t, mallory);
+    // The acme admin's browser comes back from GitHub with a code for the acme user; the UI
+    // completes it with the acme admin's token, the state being mallory's.
+    const before = github.requests.length;
+    const lured = await complete(t, acme, { state, code: github.authorize('ann-gh', ['1001']) });
+    expect(lured.status).toBe(400);
+    const byAccomplice = await complete(t, accomplice, { state, code: github.authorize('ann-gh', ['1001']) });
+    expect(byAccomplice.status).toBe(400);
+    expect(byAccomplice.body).toEqual(lured.body);
+    expect(githubCalls(before)).toEqual([]);
+    expect(await links('mallory')).toEqual(['2002']);
+    // Without the victim's code, mallory's own completion only links what mallory's GitHub user can access.
+    const own = await complete(t, mallory, { state, code: github.authorize('mal-gh', []) });
+    expect(own.body.data.linked).toEqual([]);
+    expect(await links('mallory')).toEqual(['2002']);
+  });
+
+  it('starting and completing a link need a token with git:write; no GitHub App route is public', async () => {
     const reader = `Bearer ${await t.token({ team: 'acme', user: 'rita', scopes: ['git:read'] })}`;
-    expect((await t.http().post('/api/git-integration/github-app/link').set('authorization', reader).send({})).status).toBe(403);
-    expect((await t.http().post('/api/git-integration/github-app/link').send({})).status).toBe(401);
-    const missing = await callback(t, { code: 'x' });
-    expect(missing.status).toBe(400);
+    for (const path of ['/api/git-integration/github-app/link', '/api/git-integration/github-app/link/complete']) {
+      expect((await t.http().post(path).set('authorization', reader).send({ state: 's', code: 'c' })).status, path).toBe(403);
+      expect((await t.http().post(path).send({ state: 's', code: 'c' })).status, path).toBe(401);
+    }
   });
 });
 

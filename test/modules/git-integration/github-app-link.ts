@@ -2,8 +2,9 @@ import { expect } from 'vitest';
 import type { TestApp } from '../../helpers/app.js';
 import type { GithubApiStandIn } from '../../helpers/github-api.js';
 
-// The link flow as a member's browser runs it: POST /github-app/link (Bearer), GitHub's
-// authorization (the stand-in hands out a code for `login`), then the callback (no Bearer).
+// The link flow as the UI runs it for a member: POST /github-app/link, GitHub's authorization
+// (the stand-in hands out a code for `login`), then POST /github-app/link/complete with what
+// GitHub put on the callback URL, both with the member's token.
 
 export async function startLink(t: TestApp, auth: string): Promise<{ state: string; authorizeUrl: URL; body: { authorize_url: string; install_url: string | null; expires_at: string } }> {
   const res = await t.http().post('/api/git-integration/github-app/link').set('authorization', auth).send({});
@@ -12,14 +13,14 @@ export async function startLink(t: TestApp, auth: string): Promise<{ state: stri
   return { state: authorizeUrl.searchParams.get('state')!, authorizeUrl, body: res.body.data };
 }
 
-export function callback(t: TestApp, query: Record<string, string>) {
-  return t.http().get('/api/git-integration/github-app/callback').query(query);
+export function complete(t: TestApp, auth: string, body: Record<string, string>) {
+  return t.http().post('/api/git-integration/github-app/link/complete').set('authorization', auth).send(body);
 }
 
-/** Links what `login` can access on GitHub to the team of `auth`; returns the callback's answer. */
+/** Links what `login` can access on GitHub to the team of `auth`; returns the completion's answer. */
 export async function linkAs(t: TestApp, github: GithubApiStandIn, auth: string, login: string, installationIds: string[]) {
   const { state } = await startLink(t, auth);
-  const res = await callback(t, { state, code: github.authorize(login, installationIds) });
+  const res = await complete(t, auth, { state, code: github.authorize(login, installationIds) });
   expect(res.status, res.text).toBe(200);
   return res;
 }
