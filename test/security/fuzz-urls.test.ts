@@ -100,7 +100,7 @@ function targetIsPublic(url: string): boolean {
 }
 
 describe('fuzzing repository URLs and host names (issue 11, findings 2 and 3)', () => {
-  it('never saves a URL that is not canonical, public and read alike by WHATWG; /test never connects inside', async () => {
+  it('never saves a URL that is not canonical, public and read alike by WHATWG; /test never connects inside', { timeout: 180_000 }, async () => {
     const outcomes = { saved: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(urlArbitrary, async (url) => {
