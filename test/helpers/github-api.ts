@@ -48,8 +48,12 @@ export interface GithubApiStandIn {
   clientSecret: string;
   /** User access tokens handed out by the code exchange (never to be seen in a response or log). */
   userTokens: string[];
-  /** A GitHub user authorizes the App: a single-use code whose token can see these installations. */
-  authorize(login: string, installationIds: string[]): string;
+  /**
+   * A GitHub user authorizes the App: a single-use code whose token can see these installations.
+   * `role` is the user's membership in the installations' organizations: `admin` administers
+   * them, `member` (or an outside collaborator with access to one repository) only sees them.
+   */
+  authorize(login: string, installationIds: string[], role?: 'admin' | 'member'): string;
   /** Env for createTestApp: API and web base, App id, key and OAuth client. */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -82,9 +86,9 @@ export async function startGithubApi(installations: Record<string, StandInInstal
     clientId: `Iv1.${randomBytes(8).toString('hex')}`,
     clientSecret: randomBytes(20).toString('hex'),
     userTokens: [],
-    authorize: (login, installationIds) => {
+    authorize: (login, installationIds, role = 'admin') => {
       const code = randomBytes(10).toString('hex');
-      codes.set(code, { login, installationIds });
+      codes.set(code, { login, installationIds, role });
       return code;
     },
     env: () => ({
@@ -98,8 +102,9 @@ export async function startGithubApi(installations: Record<string, StandInInstal
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
-  const codes = new Map<string, { login: string; installationIds: string[] }>();
-  const users = new Map<string, { login: string; installationIds: string[] }>();
+  type StandInUser = { login: string; installationIds: string[]; role: 'admin' | 'member' };
+  const codes = new Map<string, StandInUser>();
+  const users = new Map<string, StandInUser>();
   const tokenFor = (authorization: string) => state.minted.find((m) => authorization === `Bearer ${m.token}`);
   const canSee = (minted: MintedToken, owner: string, name: string) => {
     const installation = state.installations[minted.installationId]!;
@@ -129,8 +134,21 @@ export async function startGithubApi(installations: Record<string, StandInInstal
       const user = users.get(authorization.replace(/^Bearer /, ''));
       if (!user) return json(res, 401, { message: 'Bad credentials' });
       const visible = user.installationIds.filter((id) => Object.hasOwn(state.installations, id));
-      const installations = visible.map((id) => ({ id: Number(id), app_id: Number(appId), account: state.installations[id]!.account }));
+      const installations = visible.map((id) => ({ id: Number(id), app_id: Number(appId), account: { ...state.installations[id]!.account, type: 'Organization' } }));
       return json(res, 200, { total_count: installations.length, installations });
+    }
+    if (path === '/user' && req.method === 'GET') {
+      const user = users.get(authorization.replace(/^Bearer /, ''));
+      if (!user) return json(res, 401, { message: 'Bad credentials' });
+      return json(res, 200, { login: user.login, id: 900_000 + user.login.length });
+    }
+    const membershipPath = /^\/user\/memberships\/orgs\/([^/]+)$/.exec(path);
+    if (membershipPath && req.method === 'GET') {
+      const user = users.get(authorization.replace(/^Bearer /, ''));
+      if (!user) return json(res, 401, { message: 'Bad credentials' });
+      const org = decodeURIComponent(membershipPath[1]!).toLowerCase();
+      const member = user.installationIds.some((id) => state.installations[id]?.account.login.toLowerCase() === org);
+      return member ? json(res, 200, { state: 'active', role: user.role }) : json(res, 404, { message: 'Not Found' });
     }
     const installationPath = /^\/app\/installations\/([^/]+)(\/access_tokens)?$/.exec(path);
     if (installationPath) {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../../db/database.js';
 import { conflict, invalidRequest, unavailable } from '../../lib/errors.js';
 import { ProviderError } from '../../lib/git/providers/http.js';
-import { authorizeUrl, exchangeUserCode, installUrl, listUserInstallations } from '../../lib/git/providers/github-app-user.js';
+import { administersAccount, authorizeUrl, exchangeUserCode, fetchAuthorizingUser, installUrl, listUserInstallations } from '../../lib/git/providers/github-app-user.js';
 import type { GithubAppSettings } from './github-app-access.js';
 
 // Which GitHub App installations a team may use. An installation id is a number anyone can
@@ -15,7 +15,9 @@ import type { GithubAppSettings } from './github-app-access.js';
 //   3. the UI posts both with the member's token (POST /github-app/link/complete): the state
 //      is consumed only by the member who started it, the code is exchanged for a user access
 //      token (never stored) and every installation of this App that GitHub lists for that user
-//      is linked.
+//      and whose account that user administers (the user account itself, or an admin of the
+//      organization) is linked: read access to one repository also lists an installation, but
+//      must not open every repository the installation reaches.
 // Step 3 needs the member's own token, not just the state: a public callback would link
 // whatever a victim's GitHub user can access to the team of anyone who got the victim to
 // open their authorize link (GitHub skips the prompt once the App is authorized).
@@ -105,10 +107,16 @@ export async function completeInstallationLink(
     RETURNING team_id, user_id, expires_at`;
   if (!pending || pending.expires_at.getTime() <= now.getTime()) throw invalidRequest(BAD_STATE);
 
-  let installations;
+  const ours: Awaited<ReturnType<typeof listUserInstallations>> = [];
   try {
     const userToken = await exchangeUserCode({ ...settings, timeoutMs }, input.code);
-    installations = await listUserInstallations(settings.apiBaseUrl, userToken, timeoutMs);
+    const installations = await listUserInstallations(settings.apiBaseUrl, userToken, timeoutMs);
+    // A user token of this App lists this App's installations; the app_id check keeps it so if GitHub ever lists more.
+    const candidates = installations.filter((installation) => installation.appId !== null && String(installation.appId) === settings.appId);
+    const user = candidates.length > 0 ? await fetchAuthorizingUser(settings.apiBaseUrl, userToken, timeoutMs) : null;
+    for (const installation of candidates) {
+      if (user && (await administersAccount(settings.apiBaseUrl, userToken, user, installation.account, timeoutMs))) ours.push(installation);
+    }
   } catch (error) {
     if (error instanceof ProviderError && error.status !== null && error.status >= 400 && error.status < 500 && error.status !== 429) {
       throw invalidRequest(`GitHub did not confirm the authorization; start again (${error.message})`);
@@ -116,8 +124,6 @@ export async function completeInstallationLink(
     if (error instanceof ProviderError) throw unavailable(`GitHub could not be asked about the authorization, start again shortly (${error.message})`);
     throw error;
   }
-  // A user token of this App lists this App's installations; the app_id check keeps it so if GitHub ever lists more.
-  const ours = installations.filter((installation) => installation.appId === null || String(installation.appId) === settings.appId);
   const linked: LinkedInstallation[] = [];
   for (const installation of ours) {
     const fields = { accountId: BigInt(installation.account.id), accountLogin: installation.account.login, linkedByUser: pending.user_id, linkedAt: now };

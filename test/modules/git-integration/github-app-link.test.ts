@@ -112,8 +112,8 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     responses.push(done.text);
     expect(done.status, done.text).toBe(200);
     expect(done.body.data).toMatchObject({ team: 'acme', linked: [{ installation_id: '1001', account_login: 'acme' }] });
-    expect(githubCalls(before)).toEqual(['POST /login/oauth/access_token', 'GET /user/installations']);
-    expect(github.requests.at(-2)!.body).toMatchObject({ client_id: github.clientId });
+    expect(githubCalls(before)).toEqual(['POST /login/oauth/access_token', 'GET /user/installations', 'GET /user', 'GET /user/memberships/orgs/acme']);
+    expect(github.requests.at(-4)!.body).toMatchObject({ client_id: github.clientId });
     expect(await links('acme')).toEqual(['1001']);
     const link = await t.db.prisma.githubAppInstallationLink.findFirstOrThrow({ where: { team: { name: 'acme' } } });
     expect(link).toMatchObject({ accountLogin: 'acme', accountId: 501n });
@@ -123,7 +123,7 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     const again = await complete(t, acme, { state, code: github.authorize('ann-gh', ['1001']) });
     expect(again.status).toBe(400);
     expect(again.body.error.code).toBe('invalid_request');
-    expect(githubCalls(before)).toHaveLength(2);
+    expect(githubCalls(before)).toHaveLength(4);
 
     const saved = await post('/git-integration', { provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app(1001) }, acme);
     expect(saved.status, saved.text).toBe(200);
@@ -208,6 +208,22 @@ describe('GitHub App installations are linked to a team through GitHub user auth
     const own = await complete(t, mallory, { state, code: github.authorize('mal-gh', []) });
     expect(own.body.data.linked).toEqual([]);
     expect(await links('mallory')).toEqual(['2002']);
+  });
+
+  it("a GitHub user who only has access to some of an account's repositories (not an admin) links nothing", async () => {
+    // /user/installations lists an installation for read access to a single repository;
+    // linking it would open every repository the installation reaches to the team.
+    const readers = await member('readers', 'rob');
+    const before = github.requests.length;
+    const { state } = await startLink(t, readers);
+    const done = await complete(t, readers, { state, code: github.authorize('rob-gh', ['1001'], 'member') });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body.data.linked).toEqual([]);
+    expect(githubCalls(before)).toContain('GET /user/memberships/orgs/acme');
+    expect(await links('readers')).toEqual([]);
+    const refused = await post('/git-integration', { provider: 'github', repository_url: gitHost.url('acme/pipes'), credentials: app('1001') }, readers);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([{ field: 'body.credentials', issue: NOT_LINKED }]);
   });
 
   it('starting and completing a link need a token with git:write; no GitHub App route is public', async () => {

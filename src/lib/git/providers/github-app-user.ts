@@ -52,7 +52,7 @@ export async function exchangeUserCode(client: GithubOAuthClient, code: string):
 export interface UserInstallation {
   id: string;
   appId: number | null;
-  account: { login: string; id: number };
+  account: { login: string; id: number; type: string };
 }
 
 const PAGE_SIZE = 100;
@@ -70,12 +70,56 @@ export async function listUserInstallations(apiBaseUrl: string, userToken: strin
       secrets: [userToken],
     });
     if (!Array.isArray(answer.installations)) throw new ProviderError('GitHub answered /user/installations without a list', null);
-    for (const item of answer.installations as { id?: unknown; app_id?: unknown; account?: { login?: unknown; id?: unknown } | null }[]) {
-      const { login, id } = item.account ?? {};
+    for (const item of answer.installations as { id?: unknown; app_id?: unknown; account?: { login?: unknown; id?: unknown; type?: unknown } | null }[]) {
+      const { login, id, type } = item.account ?? {};
       if (typeof item.id !== 'number' || typeof login !== 'string' || typeof id !== 'number') continue;
-      found.push({ id: String(item.id), appId: typeof item.app_id === 'number' ? item.app_id : null, account: { login, id } });
+      const account = { login, id, type: typeof type === 'string' ? type : 'Unknown' };
+      found.push({ id: String(item.id), appId: typeof item.app_id === 'number' ? item.app_id : null, account });
     }
     if (answer.installations.length < PAGE_SIZE) break;
   }
   return found;
+}
+
+/** GET /user as the user: who authorized the App. */
+export async function fetchAuthorizingUser(apiBaseUrl: string, userToken: string, timeoutMs: number): Promise<{ login: string; id: number }> {
+  const user = await providerJson<{ login?: unknown; id?: unknown }>({
+    method: 'GET',
+    url: `${apiBaseUrl}/user`,
+    headers: { ...GITHUB_HEADERS, authorization: `Bearer ${userToken}` },
+    timeoutMs,
+    secrets: [userToken],
+  });
+  if (typeof user.login !== 'string' || typeof user.id !== 'number') throw new ProviderError('GitHub answered /user without a login and id', null);
+  return { login: user.login, id: user.id };
+}
+
+/**
+ * Whether the user administers the installation's account: the account itself for a user
+ * account, an active admin membership for an organization. Access to one repository of an
+ * account lists its installation in /user/installations, but only an administrator decides
+ * what the whole installation may reach (GET /user/memberships/orgs/{org}; 403/404 = no).
+ */
+export async function administersAccount(
+  apiBaseUrl: string,
+  userToken: string,
+  user: { id: number },
+  account: UserInstallation['account'],
+  timeoutMs: number,
+): Promise<boolean> {
+  if (account.type === 'User') return account.id === user.id;
+  if (account.type !== 'Organization') return false;
+  try {
+    const membership = await providerJson<{ state?: unknown; role?: unknown }>({
+      method: 'GET',
+      url: `${apiBaseUrl}/user/memberships/orgs/${encodeURIComponent(account.login)}`,
+      headers: { ...GITHUB_HEADERS, authorization: `Bearer ${userToken}` },
+      timeoutMs,
+      secrets: [userToken],
+    });
+    return membership.state === 'active' && membership.role === 'admin';
+  } catch (error) {
+    if (error instanceof ProviderError && (error.status === 403 || error.status === 404)) return false;
+    throw error;
+  }
 }
