@@ -5,7 +5,7 @@ import { githubAppEnvProblems, gitIntegrationEnv, toGitIntegrationConfig } from 
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
 import { pushEnv, toPushConfig } from './modules/acai/push/config.js';
-import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/config.js';
+import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/env.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 

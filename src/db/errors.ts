@@ -75,3 +75,13 @@ export function uniqueViolationConstraint(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Prisma's "no row to update or delete" (P2025), from an update/delete addressed by a unique key. */
+export function isRecordNotFound(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2025';
+}
+
+/** Prisma's foreign-key violation (P2003): the referenced row is gone. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'P2003';
+}

@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
-import bindingRoutes from './binding-routes.js';
-import deviceRoutes from './device-routes.js';
-import sessionRoutes from './session-routes.js';
+import type { FastifyInstance } from 'fastify';
+import { bindingRoutes } from './bindings/routes.js';
+import { deviceRoutes } from './devices/routes.js';
+import { sessionRoutes } from './sessions/routes.js';
 
 /**
  * The first path segment of every workspace route. The TypeScript SDK calls them at the
@@ -14,13 +14,11 @@ export const WORKSPACE_ROOTS = ['/devices', '/workspace-bindings'] as const;
 /**
  * The workspace API (`/v1`, and the same routes at the root): devices, workspace bindings
  * and their push and pull sessions, for the desktop bridge of the ACP platform.
- * Lifecycle: ./README.md.
+ * What each feature owns, and the session lifecycle: ./README.md.
  */
-const workspaceModule: FastifyPluginAsync = async (app) => {
+export default async function workspaceModule(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', app.authenticate);
   await app.register(deviceRoutes);
   await app.register(bindingRoutes);
   await app.register(sessionRoutes);
-};
-
-export default workspaceModule;
+}

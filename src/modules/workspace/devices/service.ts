@@ -1,7 +1,8 @@
-import type { Prisma, PrismaClient } from '../../db/database.js';
-import { prefixedId } from '../../lib/ids.js';
-import type { Device } from '../../generated/prisma/client.js';
-import { checkId, deviceNotFound, ID_PREFIX, iso, orNotFound } from './records.js';
+import type { Db } from '../../../db/handles.js';
+import { prefixedId } from '../../../lib/ids.js';
+import type { Device, Prisma } from '../../../generated/prisma/client.js';
+import { checkId, deviceNotFound, ID_PREFIX } from '../ids.js';
+import * as store from './store.js';
 
 // Devices: the desktop daemons of a team. A device is online while it keeps sending
 // heartbeats; `offlineAfterMs` without one and it is reported offline, whatever is stored.
@@ -47,59 +48,47 @@ function fieldsData({ status, capabilities, lastSeenAt, ...rest }: DeviceFields)
   };
 }
 
-export async function createDevice(prisma: PrismaClient, scope: Scope, input: DeviceFields & { name: string }): Promise<Device> {
+export async function createDevice(db: Db, scope: Scope, input: DeviceFields & { name: string }): Promise<Device> {
   const data = fieldsData({ status: 'online', ...input });
-  return prisma.device.create({
-    data: { ...data, id: prefixedId(ID_PREFIX.device), teamId: scope.teamId, userId: scope.userId, name: input.name },
-  });
+  return store.insertDevice(db, { ...data, id: prefixedId(ID_PREFIX.device), teamId: scope.teamId, userId: scope.userId, name: input.name });
 }
 
-export async function getDevice(prisma: PrismaClient, teamId: string, id: string): Promise<Device> {
+export async function getDevice(db: Db, teamId: string, id: string): Promise<Device> {
   checkId(ID_PREFIX.device, id, deviceNotFound);
-  const device = await prisma.device.findFirst({ where: { id, teamId } });
+  const device = await store.findDevice(db, teamId, id);
   if (!device) throw deviceNotFound();
   return device;
 }
 
 export async function listDevices(
-  prisma: PrismaClient,
+  db: Db,
   teamId: string,
   query: { status?: 'online' | 'offline'; limit: number; offset: number },
   offlineAfterMs: number,
 ): Promise<{ items: Device[]; total: number }> {
-  const cutoff = new Date(Date.now() - offlineAfterMs);
-  // Spelled out rather than NOT(online): NOT over a NULL lastSeenAt would drop never-seen devices.
-  const byStatus: Record<string, Prisma.DeviceWhereInput> = {
-    online: { status: 'online', lastSeenAt: { gte: cutoff } },
-    offline: { OR: [{ status: { not: 'online' } }, { lastSeenAt: null }, { lastSeenAt: { lt: cutoff } }] },
-  };
-  const where: Prisma.DeviceWhereInput = { teamId, ...(query.status ? byStatus[query.status] : {}) };
-  const [items, total] = await Promise.all([
-    prisma.device.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: query.limit, skip: query.offset }),
-    prisma.device.count({ where }),
-  ]);
-  return { items, total };
+  return store.listDevices(db, teamId, query, new Date(Date.now() - offlineAfterMs));
 }
 
-export async function updateDevice(prisma: PrismaClient, teamId: string, id: string, input: DeviceFields): Promise<Device> {
+export async function updateDevice(db: Db, teamId: string, id: string, input: DeviceFields): Promise<Device> {
   checkId(ID_PREFIX.device, id, deviceNotFound);
-  return orNotFound(prisma.device.update({ where: { id, teamId }, data: fieldsData(input) }), deviceNotFound);
+  const device = await store.updateDevice(db, teamId, id, fieldsData(input));
+  if (!device) throw deviceNotFound();
+  return device;
 }
 
 export async function heartbeat(
-  prisma: PrismaClient,
+  db: Db,
   teamId: string,
   id: string,
   input: Pick<DeviceFields, 'appVersion' | 'daemonVersion' | 'capabilities'> | null | undefined,
 ): Promise<Device> {
-  return updateDevice(prisma, teamId, id, { ...input, status: 'online' });
+  return updateDevice(db, teamId, id, { ...input, status: 'online' });
 }
 
 /** Deleting a device deletes its workspace bindings and their sessions (foreign keys cascade). */
-export async function deleteDevice(prisma: PrismaClient, teamId: string, id: string): Promise<void> {
+export async function deleteDevice(db: Db, teamId: string, id: string): Promise<void> {
   checkId(ID_PREFIX.device, id, deviceNotFound);
-  const { count } = await prisma.device.deleteMany({ where: { id, teamId } });
-  if (count === 0) throw deviceNotFound();
+  if (!(await store.deleteDevice(db, teamId, id))) throw deviceNotFound();
 }
 
 export function toDeviceBody(device: Device, offlineAfterMs: number, now = Date.now()) {
@@ -114,8 +103,8 @@ export function toDeviceBody(device: Device, offlineAfterMs: number, now = Date.
     daemonVersion: device.daemonVersion,
     status: device.status === 'online' && fresh ? ('online' as const) : ('offline' as const),
     capabilities: (device.capabilities ?? {}) as Record<string, unknown>,
-    lastSeenAt: device.lastSeenAt ? iso(device.lastSeenAt) : null,
-    createdAt: iso(device.createdAt),
-    updatedAt: iso(device.updatedAt),
+    lastSeenAt: device.lastSeenAt ? device.lastSeenAt.toISOString() : null,
+    createdAt: device.createdAt.toISOString(),
+    updatedAt: device.updatedAt.toISOString(),
   };
 }

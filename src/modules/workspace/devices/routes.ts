@@ -1,12 +1,15 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { authOf } from '../../plugins/auth.js';
-import { deviceListQuery, deviceListResponse, deviceParams, deviceRequestSchemas, deviceResponse } from './device-schemas.js';
-import { createDevice, deleteDevice, getDevice, heartbeat, listDevices, toDeviceBody, updateDevice } from './devices.js';
-import { noContent, workspaceErrors } from './schemas.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authOf } from '../../../plugins/auth.js';
+import { noContent, workspaceErrors } from '../schemas.js';
+import { deviceListQuery, deviceListResponse, deviceParams, deviceRequestSchemas, deviceResponse } from './schemas.js';
+import { createDevice, deleteDevice, getDevice, heartbeat, listDevices, toDeviceBody, updateDevice } from './service.js';
 
 const tags = ['workspace devices'];
 
-const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
+/** `/devices`: register, list, read, update, delete, heartbeat. */
+export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   const limits = app.config.workspace;
   const { createDevice: createBody, updateDevice: updateBody, heartbeat: heartbeatBody } = deviceRequestSchemas(limits);
   const body = (device: Parameters<typeof toDeviceBody>[0]) => ({ device: toDeviceBody(device, limits.deviceOfflineAfterMs) });
@@ -63,6 +66,4 @@ const deviceRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => body(await heartbeat(app.db.prisma, authOf(request).teamId, request.params.id, request.body)),
   );
-};
-
-export default deviceRoutes;
+}

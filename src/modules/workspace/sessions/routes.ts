@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf } from '../../plugins/auth.js';
-import { listOf, workspaceErrors } from './schemas.js';
-import { pullSessionBody, pushSessionBody, sessionListQuery, sessionRequestSchemas } from './session-schemas.js';
-import * as sessions from './sessions.js';
-import type { SessionRow } from './session-store.js';
+import { authOf } from '../../../plugins/auth.js';
+import { listOf, workspaceErrors } from '../schemas.js';
+import { pullSessionBody, pushSessionBody, sessionListQuery, sessionRequestSchemas } from './schemas.js';
+import * as sessions from './service.js';
+import type { SessionRow } from './store.js';
 
 const tags = ['workspace sessions'];
 const read = { scopes: ['workspace:read'] } as const;
@@ -143,7 +143,8 @@ function registerPullApply(app: FastifyInstance) {
   });
 }
 
-const sessionRoutes: FastifyPluginAsyncZod = async (app) => {
+/** `/workspace-bindings/{bindingId}/push-sessions` and `.../pull-sessions`. */
+export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   registerLifecycle(app, {
     kind: sessions.PUSH,
     segment: 'push-sessions',
@@ -159,6 +160,4 @@ const sessionRoutes: FastifyPluginAsyncZod = async (app) => {
     toBody: sessions.toPullSessionBody,
   });
   registerPullApply(app);
-};
-
-export default sessionRoutes;
+}

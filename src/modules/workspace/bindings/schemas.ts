@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listOf, pageQuery, text } from './schemas.js';
+import { listOf, pageQuery, text } from '../schemas.js';
 
 export const SYNC_MODES = ['off', 'manual', 'watch'] as const;
 export const EXECUTION_MODES = ['legacy_remote', 'bridge_local'] as const;

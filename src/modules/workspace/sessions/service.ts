@@ -1,10 +1,12 @@
-import type { PrismaClient } from '../../db/database.js';
-import { isRetryableConflict, uniqueViolationConstraint } from '../../db/errors.js';
-import { conflict, notFound } from '../../lib/errors.js';
-import { prefixedId } from '../../lib/ids.js';
-import { bindingNotFound, checkId, ID_PREFIX, iso } from './records.js';
-import * as store from './session-store.js';
-import type { ApplyStep, SessionRow, SessionTable } from './session-store.js';
+import type { PrismaClient } from '../../../db/database.js';
+import type { Db } from '../../../db/handles.js';
+import { isRetryableConflict, uniqueViolationConstraint } from '../../../db/errors.js';
+import { conflict, notFound } from '../../../lib/errors.js';
+import { prefixedId } from '../../../lib/ids.js';
+import { bindingExists, lockBinding } from '../bindings/store.js';
+import { bindingNotFound, checkId, ID_PREFIX } from '../ids.js';
+import * as store from './store.js';
+import type { ApplyStep, SessionRow, SessionTable } from './store.js';
 
 // The lifecycle shared by push and pull sessions (see README.md in this folder):
 // prepare reuses the binding's prepared session when the plan signature matches,
@@ -50,7 +52,7 @@ export async function prepareSession(
   for (let attempt = 1; ; attempt++) {
     try {
       return await prisma.$transaction(async (tx) => {
-        const binding = await store.lockBinding(tx, caller.teamId, bindingId);
+        const binding = await lockBinding(tx, caller.teamId, bindingId);
         if (!binding) throw bindingNotFound();
         const current = await store.lockPrepared(tx, kind.table, bindingId);
         if (current?.plan_signature === input.planSignature) return { session: current, created: false };
@@ -73,15 +75,15 @@ export async function prepareSession(
   }
 }
 
-export async function getSession(prisma: PrismaClient, kind: SessionKind, teamId: string, bindingId: string, id: string): Promise<SessionRow> {
+export async function getSession(db: Db, kind: SessionKind, teamId: string, bindingId: string, id: string): Promise<SessionRow> {
   checkIds(kind, bindingId, id);
-  const session = await store.findSession(prisma, kind.table, teamId, bindingId, id);
+  const session = await store.findSession(db, kind.table, teamId, bindingId, id);
   if (!session) throw sessionNotFound(kind)();
   return session;
 }
 
 export async function listSessions(
-  prisma: PrismaClient,
+  db: Db,
   kind: SessionKind,
   teamId: string,
   bindingId: string,
@@ -89,19 +91,19 @@ export async function listSessions(
 ): Promise<{ rows: SessionRow[]; total: number }> {
   checkIds(kind, bindingId);
   const [exists, page] = await Promise.all([
-    store.bindingExists(prisma, teamId, bindingId),
-    store.listSessions(prisma, kind.table, teamId, bindingId, query),
+    bindingExists(db, teamId, bindingId),
+    store.listSessions(db, kind.table, teamId, bindingId, query),
   ]);
   if (!exists) throw bindingNotFound();
   return page;
 }
 
 /** Only a prepared session can be cancelled; superseded and cancelled ones are final (409). */
-export async function cancelSession(prisma: PrismaClient, kind: SessionKind, teamId: string, bindingId: string, id: string): Promise<SessionRow> {
+export async function cancelSession(db: Db, kind: SessionKind, teamId: string, bindingId: string, id: string): Promise<SessionRow> {
   checkIds(kind, bindingId, id);
-  const cancelled = await store.cancelPrepared(prisma, kind.table, teamId, bindingId, id);
+  const cancelled = await store.cancelPrepared(db, kind.table, teamId, bindingId, id);
   if (cancelled) return cancelled;
-  const session = await getSession(prisma, kind, teamId, bindingId, id);
+  const session = await getSession(db, kind, teamId, bindingId, id);
   throw conflict(`${kind.label} is ${session.status}; only a prepared session can be cancelled`, [
     { field: 'status', issue: `is ${session.status}` },
   ]);
@@ -113,7 +115,7 @@ export async function cancelSession(prisma: PrismaClient, kind: SessionKind, tea
  * Only a prepared session accepts them: superseded or cancelled is a 409.
  */
 export async function applyToPull(
-  prisma: PrismaClient,
+  db: Db,
   teamId: string,
   bindingId: string,
   id: string,
@@ -121,9 +123,9 @@ export async function applyToPull(
   input: { signature: string; payload: Record<string, unknown>; metadata?: Record<string, unknown> | null },
 ): Promise<{ session: SessionRow; updated: boolean }> {
   checkIds(PULL, bindingId, id);
-  const written = await store.recordApply(prisma, teamId, bindingId, id, step, input);
+  const written = await store.recordApply(db, teamId, bindingId, id, step, input);
   if (written) return { session: written, updated: true };
-  const session = await getSession(prisma, PULL, teamId, bindingId, id);
+  const session = await getSession(db, PULL, teamId, bindingId, id);
   if (session.status !== 'prepared') {
     throw conflict(`Pull session is ${session.status}; apply-${step} needs a prepared session`, [
       { field: 'status', issue: `is ${session.status}` },
@@ -132,7 +134,7 @@ export async function applyToPull(
   return { session, updated: false };
 }
 
-const isoOrNull = (value: unknown) => (value instanceof Date ? iso(value) : null);
+const isoOrNull = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
 
 export function toPushSessionBody(row: SessionRow) {
   return {
@@ -146,8 +148,8 @@ export function toPushSessionBody(row: SessionRow) {
     planSignature: row.plan_signature,
     plan: row.plan,
     metadata: row.metadata,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
   };
 }
 

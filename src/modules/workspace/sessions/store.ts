@@ -1,7 +1,8 @@
-import { Prisma } from '../../generated/prisma/client.js';
-import type { Db } from './records.js';
+import type { Db } from '../../../db/handles.js';
+import { Prisma } from '../../../generated/prisma/client.js';
+import type { BindingRef } from '../bindings/store.js';
 
-// Raw SQL shared by push and pull sessions (same columns for the prepare lifecycle).
+// The `push_sessions` and `pull_sessions` tables: raw SQL shared by push and pull sessions (same columns for the prepare lifecycle).
 // The database guarantees at most one prepared session per binding: `prepared_slot`
 // is TRUE exactly while status = 'prepared' and NULL otherwise, under a unique index
 // on (workspace_binding_id, prepared_slot). Every statement here keeps that pairing.
@@ -26,13 +27,6 @@ export interface SessionRow {
   [column: string]: unknown;
 }
 
-export interface BindingRef {
-  id: string;
-  device_id: string;
-  environment_id: string;
-  project_id: string | null;
-}
-
 const table = (name: SessionTable) => Prisma.raw(name);
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
@@ -41,19 +35,6 @@ export async function findPrepared(db: Db, t: SessionTable, teamId: string, bind
   const rows = await db.$queryRaw<SessionRow[]>`
     SELECT * FROM ${table(t)}
      WHERE workspace_binding_id = ${bindingId} AND prepared_slot = TRUE AND team_id = ${teamId}::uuid`;
-  return rows[0];
-}
-
-/**
- * Locks the binding for the rest of the transaction, so the prepares of one binding
- * (push and pull alike) run one after another. NO KEY UPDATE still lets session
- * inserts take their foreign-key share lock on it.
- */
-export async function lockBinding(db: Db, teamId: string, bindingId: string): Promise<BindingRef | undefined> {
-  const rows = await db.$queryRaw<BindingRef[]>`
-    SELECT id, device_id, environment_id, project_id FROM workspace_bindings
-     WHERE id = ${bindingId} AND team_id = ${teamId}::uuid
-       FOR NO KEY UPDATE`;
   return rows[0];
 }
 
@@ -98,12 +79,6 @@ export async function cancelPrepared(db: Db, t: SessionTable, teamId: string, bi
      WHERE id = ${id} AND workspace_binding_id = ${bindingId} AND team_id = ${teamId}::uuid AND status = 'prepared'
     RETURNING *`;
   return rows[0];
-}
-
-export async function bindingExists(db: Db, teamId: string, bindingId: string): Promise<boolean> {
-  const rows = await db.$queryRaw<unknown[]>`
-    SELECT 1 FROM workspace_bindings WHERE id = ${bindingId} AND team_id = ${teamId}::uuid`;
-  return rows.length > 0;
 }
 
 /** Newest first; `total` counts the whole filtered list. */

@@ -1,14 +1,17 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { authOf } from '../../plugins/auth.js';
-import { bindingListQuery, bindingListResponse, bindingParams, bindingResponse, createBindingBody, updateBindingBody } from './binding-schemas.js';
-import { createBinding, deleteBinding, getBinding, listBindings, toBindingBody, updateBinding } from './bindings.js';
-import { noContent, workspaceErrors } from './schemas.js';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authOf } from '../../../plugins/auth.js';
+import { noContent, workspaceErrors } from '../schemas.js';
+import { bindingListQuery, bindingListResponse, bindingParams, bindingResponse, createBindingBody, updateBindingBody } from './schemas.js';
+import { createBinding, deleteBinding, getBinding, listBindings, toBindingBody, updateBinding } from './service.js';
 
 const tags = ['workspace bindings'];
 const read = { scopes: ['workspace:read'] } as const;
 const write = { scopes: ['workspace:write'] } as const;
 
-const bindingRoutes: FastifyPluginAsyncZod = async (app) => {
+/** `/workspace-bindings`: create, list, read, update, delete (sessions: ../sessions/routes.ts). */
+export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.post(
     '/workspace-bindings',
     {
@@ -62,6 +65,4 @@ const bindingRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(204).send(null);
     },
   );
-};
-
-export default bindingRoutes;
+}

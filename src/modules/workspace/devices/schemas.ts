@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { WorkspaceConfig } from './config.js';
-import { boundedObject, jsonObject, listOf, pageQuery, text } from './schemas.js';
+import type { WorkspaceConfig } from '../env.js';
+import { boundedObject, jsonObject, listOf, pageQuery, text } from '../schemas.js';
 
 export const DEVICE_STATUSES = ['online', 'offline'] as const;
 
