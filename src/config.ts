@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { trustProxySetting } from './lib/trust-proxy.js';
 import { githubAppEnvProblems, gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
-import { featureStatesEnv, toFeatureStatesConfig } from './modules/acai/states/config.js';
-import { pushEnv, toPushConfig } from './modules/acai/push/config.js';
+import { featureStatesEnv, pushEnv, toFeatureStatesConfig, toPushConfig } from './modules/acai/env.js';
 import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/env.js';
 
 // Read and validated once at start; everything else receives the parsed object.

@@ -25,3 +25,6 @@ const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 export function hasBidiControl(value: string): boolean {
   return BIDI_CONTROL.test(value);
 }
+
+/** Codepoint order, the same on every machine (localeCompare is not). */
+export const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

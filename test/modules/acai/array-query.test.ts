@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { foldBracketArrays } from '../../../src/modules/acai/array-query.js';
+import { foldBracketArrays } from '../../../src/http/array-query.js';
 import { getWith, seedAcai } from './fixtures.js';
 import { scenario } from './scenario.js';
 

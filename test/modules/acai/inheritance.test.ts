@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { resolveImplementation } from '../../../src/modules/acai/domain/inheritance.js';
+import { loadImplementationChain } from '../../../src/modules/acai/implementations/store.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { seedAcai, type Seeded } from './fixtures.js';
 
@@ -34,7 +34,7 @@ afterAll(async () => t?.close());
 
 describe('acai inheritance chain (data-model.INHERITANCE)', () => {
   it('data-model.INHERITANCE.1 data-model.INHERITANCE.5 walks four levels, nearest first, with the branches each level tracks', async () => {
-    const context = await resolveImplementation(t.db.prisma, seeded.teamId, 'api', 'task');
+    const context = await loadImplementationChain(t.db.prisma, seeded.teamId, 'api', 'task');
     expect(context.product).toEqual({ id: seeded.productIds.api, name: 'api' });
     expect(context.implementation).toEqual({ id: seeded.implementationIds['api/task'], name: 'task' });
     expect(context.chain.map((l) => [l.name, l.depth])).toEqual([
@@ -52,22 +52,22 @@ describe('acai inheritance chain (data-model.INHERITANCE)', () => {
   });
 
   it('stops at a cycle instead of looping', async () => {
-    const context = await resolveImplementation(t.db.prisma, seeded.teamId, 'api', 'loop-a');
+    const context = await loadImplementationChain(t.db.prisma, seeded.teamId, 'api', 'loop-a');
     expect(context.chain.map((l) => l.name)).toEqual(['loop-a', 'loop-b']);
   });
 
   it('never follows a parent in another product', async () => {
-    const context = await resolveImplementation(t.db.prisma, seeded.teamId, 'other', 'elsewhere');
+    const context = await loadImplementationChain(t.db.prisma, seeded.teamId, 'other', 'elsewhere');
     expect(context.chain.map((l) => l.name)).toEqual(['elsewhere']);
   });
 
   it('is scoped to the team and says what was not found', async () => {
     const otherTeam = await seedAcai(t.db.prisma, { team: 'team-b', products: { misc: [{ name: 'x' }] } });
-    await expect(resolveImplementation(t.db.prisma, otherTeam.teamId, 'api', 'prod')).rejects.toMatchObject({
+    await expect(loadImplementationChain(t.db.prisma, otherTeam.teamId, 'api', 'prod')).rejects.toMatchObject({
       status: 404,
       message: "Product 'api' not found",
     });
-    const error = await resolveImplementation(t.db.prisma, seeded.teamId, 'api', 'nope').catch((e: unknown) => e);
+    const error = await loadImplementationChain(t.db.prisma, seeded.teamId, 'api', 'nope').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).message).toBe("Implementation 'nope' not found in product 'api'");
   });

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
-import { readFeatureContext } from './context-service.js';
-import { readImplementationFeatures } from './worklist-service.js';
+import { readFeatureContext, readImplementationFeatures } from './service.js';
 import {
   errorBody,
   featureContextQuery,
@@ -14,7 +13,7 @@ const READ_SCOPES = ['impls:read', 'specs:read', 'states:read', 'refs:read'] as 
 const errors = { 401: errorBody, 403: errorBody, 404: errorBody, 422: errorBody };
 
 /** Read endpoints over one implementation's resolved features. */
-const featureRoutes: FastifyPluginAsyncZod = async (app) => {
+export const featureRoutes: FastifyPluginAsyncZod = async function featureRoutes(app) {
   app.get(
     '/implementation-features',
     {
@@ -65,4 +64,3 @@ const featureRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-export default featureRoutes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { statusesQuerySchema } from '../states/status.js';
+import { STATUS_VALUES } from '../domain/state.js';
 
 // Query and response schemas of GET /implementation-features and GET /feature-context.
 // Response schemas are whitelists and follow the reference OpenAPI field names.
@@ -14,6 +14,28 @@ const queryBoolean = z
   .transform((value) => value === 'true');
 
 export const errorBody = z.object({ errors: z.object({ detail: z.string(), status: z.string().optional() }) });
+
+/**
+ * `statuses` query values: the literal `null` selects ACIDs without a status
+ * (feature-context.REQUEST.7-1). A single value arrives as a string, repeats as an array;
+ * `statuses[]=...` is folded into `statuses` before validation (src/http/array-query.ts).
+ */
+const STATUS_FILTERS = ['null', ...STATUS_VALUES] as const;
+
+/** Names the refused value (cut to 64 characters), so that the CLI user sees which one it was. */
+const unknownStatus = (input: unknown) => {
+  const text = typeof input === 'string' ? input : JSON.stringify(input) ?? String(input);
+  return `has unknown value ${JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text)}: must be one of ${STATUS_FILTERS.join(', ')}`;
+};
+
+const statusesQuerySchema = z
+  .preprocess(
+    (value) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]),
+    z.array(z.string().trim().pipe(z.enum(STATUS_FILTERS, { error: (issue) => unknownStatus(issue.input) }))),
+  )
+  .optional()
+  .transform((values) => (values && values.length > 0 ? new Set<string | null>(values.map((v) => (v === 'null' ? null : v))) : undefined))
+  .describe('Repeat for several, bare (`statuses=completed&statuses=null`) or with brackets (`statuses[]=completed&statuses[]=null`); `null` is no status');
 
 export const implementationFeaturesQuery = z.object({
   product_name: requiredName(),

@@ -4,7 +4,7 @@ import { listImplementations } from './service.js';
 import { errorBody, implementationsQuery, implementationsResponse } from './schemas.js';
 
 /** GET /implementations: which implementations a product has, or which track a branch. */
-const implementationRoutes: FastifyPluginAsyncZod = async (app) => {
+export const implementationRoutes: FastifyPluginAsyncZod = async function implementationRoutes(app) {
   app.get(
     '/implementations',
     {
@@ -31,4 +31,3 @@ const implementationRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-export default implementationRoutes;

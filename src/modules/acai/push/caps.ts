@@ -1,5 +1,5 @@
 import { unprocessable } from '../../../lib/errors.js';
-import type { PushCaps } from './config.js';
+import type { PushCaps } from '../env.js';
 import type { PushBody } from './schemas.js';
 
 // Semantic caps (push.ABUSE.2): checked before anything is read or written; the detail names

@@ -14,7 +14,8 @@ export interface StoredRequirement {
   replaced_by: string[];
 }
 
-export interface SpecRow {
+/** One spec as the push stores it. */
+export interface PlannedSpec {
   feature_name: string;
   description: string | null;
   version: string;
@@ -35,7 +36,7 @@ export interface PushPlan {
   hasSpecs: boolean;
   targetImplName: string | null;
   parentImplName: string | null;
-  specs: SpecRow[];
+  specs: PlannedSpec[];
   /** Refs grouped by feature name (WRITE_REFS.1). */
   refs: RefBuckets;
   override: boolean;

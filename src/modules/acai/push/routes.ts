@@ -3,20 +3,20 @@ import { authOf, requireScopes } from '../../../plugins/auth.js';
 import { AppError, forbidden, rateLimited } from '../../../lib/errors.js';
 import type { Scope } from '../../../lib/auth/scopes.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
-import { errorBody, pushBody, pushResponse } from './schemas.js';
+import { acaiPushBody, errorBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
 import { planPush } from './plan.js';
 import { push } from './service.js';
-import { logPushRejection } from './abuse-log.js';
+import { logAbuseRejection, rejectedPush } from '../abuse-log.js';
 
 const PUSH_SCOPES: readonly Scope[] = ['specs:write', 'refs:write'];
 
 /** POST /push: the write path of `acai push` (specs, refs, branch and implementation in one transaction). */
-const pushRoutes: FastifyPluginAsyncZod = async (app) => {
+export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) {
   const settings = app.config.acaiPush;
   const pushesByToken = new FixedWindowLimiter(settings.requestsPerMinute);
 
-  app.addHook('onError', async (request, reply, error) => logPushRejection(request, reply.statusCode, error));
+  app.addHook('onError', async (request, reply, error) => logAbuseRejection(rejectedPush, request, reply.statusCode, error));
 
   app.post(
     '/push',
@@ -39,7 +39,7 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['acai'],
         summary: 'Push specs and code references of one branch',
-        body: pushBody,
+        body: acaiPushBody,
         response: { 200: pushResponse, 401: errorBody, 403: errorBody, 413: errorBody, 415: errorBody, 422: errorBody, 429: errorBody },
       },
     },
@@ -59,4 +59,3 @@ const pushRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-export default pushRoutes;

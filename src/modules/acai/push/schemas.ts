@@ -60,7 +60,7 @@ const refAcid = required()
   .pipe(z.string().max(512))
   .refine((acid) => featureOfAcid(acid) !== null, { error: 'must be an ACID such as my-feature.GROUP.1' });
 
-export const pushBody = z.strictObject({
+export const acaiPushBody = z.strictObject({
   repo_uri: required().refine((uri) => !hasCredentials(uri), {
     error: 'must not contain credentials; send host/owner/repo (e.g. github.com/my-org/my-repo)',
   }),
@@ -78,7 +78,7 @@ export const pushBody = z.strictObject({
   product_name: name('product name').nullish(),
 });
 
-export type PushBody = z.infer<typeof pushBody>;
+export type PushBody = z.infer<typeof acaiPushBody>;
 export type PushSpec = z.infer<typeof spec>;
 
 export const pushResponse = z.object({

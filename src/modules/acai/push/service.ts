@@ -1,9 +1,6 @@
-import { uuidv7 } from '../../../lib/ids.js';
-import { lockKey, pushTransaction, type PushDatabase, type PushSql } from './sql.js';
+import { lockKey, pushTransaction, upsertBranch, writeRefs, writeSpecs, type PushDatabase } from './store.js';
 import type { PushPlan } from './plan.js';
-import { resolveImplementation } from './resolve-implementation.js';
-import { writeSpecs } from './write-specs.js';
-import { writeRefs } from './write-refs.js';
+import { resolvePushImplementation } from './implementation.js';
 import { capWarnings, commitWarnings, refWarnings, requirementWarnings } from './warnings.js';
 
 export interface PushResult {
@@ -27,7 +24,7 @@ export async function push(db: PushDatabase, teamId: string, plan: PushPlan, req
   const now = new Date();
   return pushTransaction(db, lockKey(teamId, plan.repoUri, plan.branchName), async (tx) => {
     const branchId = await upsertBranch(tx, teamId, plan, now);
-    const implementation = await resolveImplementation(tx, { teamId, branchId, plan, now, requireImplsWrite });
+    const implementation = await resolvePushImplementation(tx, { teamId, branchId, plan, now, requireImplsWrite });
 
     let counts = { created: 0, updated: 0 };
     if (plan.hasSpecs) {
@@ -47,22 +44,4 @@ export async function push(db: PushDatabase, teamId: string, plan: PushPlan, req
       warnings: capWarnings(warnings),
     };
   });
-}
-
-/** Branch get-or-create by (team, repo_uri, branch_name), recording the pushed commit (REQUEST.3-note); unchanged rows are not rewritten. */
-async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, now: Date): Promise<string> {
-  const rows = await db.$queryPrepared<{ id: string }[]>`
-    WITH upserted AS (
-      INSERT INTO branches AS b (id, team_id, repo_uri, branch_name, last_seen_commit, created_at, updated_at)
-      VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${plan.repoUri}, ${plan.branchName}, ${plan.commitHash}, ${now}, ${now})
-      ON CONFLICT (team_id, repo_uri, branch_name) DO UPDATE
-         SET last_seen_commit = EXCLUDED.last_seen_commit, updated_at = EXCLUDED.updated_at
-       WHERE b.last_seen_commit IS DISTINCT FROM EXCLUDED.last_seen_commit
-      RETURNING id
-    )
-    SELECT id FROM upserted
-    UNION ALL
-    SELECT id FROM branches WHERE team_id = ${teamId}::uuid AND repo_uri = ${plan.repoUri} AND branch_name = ${plan.branchName}
-    LIMIT 1`;
-  return rows[0]!.id;
 }

@@ -1,4 +1,4 @@
-import type { PushSql } from './sql.js';
+import { loadRefDefinitions, type PushSql } from './store.js';
 import { parseAcid } from '../domain/acid.js';
 import type { PushPlan } from './plan.js';
 
@@ -35,43 +35,17 @@ export function requirementWarnings(plan: PushPlan): string[] {
   return warnings;
 }
 
-/** Up to this many referenced ACIDs, the warnings statement reuses a plan (see refWarnings). */
-const PREPARED_MAX_ACIDS = 64;
-
 /**
  * Refs to ACIDs that no spec defines (kept anyway, REFS.3 / WRITE_REFS.2) and refs to deprecated
- * requirements. A definition counts when it is on the pushed branch (any product: refs are
- * product-blind) or, once the push has an implementation, on a branch tracked by it or by one of
- * its ancestors in its product: a backend repo's refs to a spec kept in the frontend repo are not
- * dangling (data-model.INHERITANCE.9). The nearest definition decides deprecation. One statement,
- * run after this push wrote its own specs, returning only the referenced requirements.
+ * requirements. A definition counts when it is on the pushed branch or, once the push has an
+ * implementation, on a branch tracked by it or by one of its ancestors in its product: a backend
+ * repo's refs to a spec kept in the frontend repo are not dangling (data-model.INHERITANCE.9).
+ * Runs after this push wrote its own specs.
  */
 export async function refWarnings(db: PushSql, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
   if (plan.refs.size === 0) return [];
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
-  // Planning this statement is most of a small push's database time, so small pushes reuse a
-  // plan; a large ACID list needs a fresh plan, which hashes the array (a reused one scans it per row).
-  const query = acids.length <= PREPARED_MAX_ACIDS ? db.$queryPrepared.bind(db) : db.$queryRaw.bind(db);
-  const rows = await query<{ acid: string; deprecated: boolean }[]>`
-    WITH RECURSIVE chain AS (
-      SELECT id, parent_implementation_id, product_id, 0 AS depth FROM implementations WHERE id = ${implementation?.id ?? null}::uuid
-      UNION ALL
-      SELECT i.id, i.parent_implementation_id, i.product_id, c.depth + 1
-        FROM implementations i JOIN chain c ON i.id = c.parent_implementation_id
-       WHERE c.depth < 16
-    ), scope AS (
-      SELECT ${branchId}::uuid AS branch_id, NULL::uuid AS product_id, -1 AS depth
-      UNION ALL
-      SELECT tb.branch_id, c.product_id, c.depth FROM chain c JOIN tracked_branches tb ON tb.implementation_id = c.id
-    )
-    SELECT DISTINCT ON (r.key) r.key AS acid,
-           coalesce(r.value -> 'is_deprecated' = 'true'::jsonb OR r.value -> 'deprecated' = 'true'::jsonb, false) AS deprecated
-      FROM scope
-      JOIN specs s ON s.branch_id = scope.branch_id AND (scope.product_id IS NULL OR s.product_id = scope.product_id)
-     CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(s.requirements) = 'object' THEN s.requirements ELSE '{}'::jsonb END) r
-     WHERE s.feature_name = ANY(${[...plan.refs.keys()]}::text[]) AND r.key = ANY(${acids}::text[])
-     ORDER BY r.key, scope.depth`;
-  const defined = new Map(rows.map((row) => [row.acid, row.deprecated]));
+  const defined = await loadRefDefinitions(db, branchId, implementation?.id ?? null, [...plan.refs.keys()], acids);
   const where = implementation
     ? `on branch '${plan.branchName}' or on the branches of implementation '${implementation.name}' and its parents`
     : `on branch '${plan.branchName}'`;

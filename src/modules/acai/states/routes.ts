@@ -4,14 +4,14 @@ import { rateLimited } from '../../../lib/errors.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { errorBody, featureStatesBody, featureStatesResponse } from './schemas.js';
 import { validateStateWrite, writeFeatureStates } from './service.js';
-import { logAbuseRejection } from './abuse-log.js';
+import { logAbuseRejection, rejectedStateWrite } from '../abuse-log.js';
 
 /** PATCH /feature-states: record requirement states of one feature in one implementation. */
-const stateRoutes: FastifyPluginAsyncZod = async (app) => {
+export const stateRoutes: FastifyPluginAsyncZod = async function stateRoutes(app) {
   const settings = app.config.acaiFeatureStates;
   const writesByToken = new FixedWindowLimiter(settings.writesPerMinute);
 
-  app.addHook('onError', async (request, reply, error) => logAbuseRejection(request, reply.statusCode, error));
+  app.addHook('onError', async (request, reply, error) => logAbuseRejection(rejectedStateWrite, request, reply.statusCode, error));
 
   app.patch(
     '/feature-states',
@@ -40,4 +40,3 @@ const stateRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-export default stateRoutes;

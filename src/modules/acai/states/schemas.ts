@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorBody, requiredName } from '../features/schemas.js';
-import { STATUS_VALUES } from './status.js';
+import { STATUS_VALUES } from '../domain/state.js';
 import { jsonInputIssue } from '../../../lib/json-input.js';
 
 const stateObject = z.object({

@@ -1,9 +1,10 @@
 import { notFound, unprocessable } from '../../../lib/errors.js';
-import { uuidv7 } from '../../../lib/ids.js';
 import { isFullAcid } from '../domain/acid.js';
-import { resolveImplementation, type SqlRunner } from '../domain/inheritance.js';
-import { loadCanonicalSpecs } from '../features/resolution.js';
-import type { Status } from './status.js';
+import { featureNotFound, type SqlRunner } from '../domain/inheritance.js';
+import type { Status } from '../domain/state.js';
+import { loadCanonicalSpecs } from '../features/store.js';
+import { loadImplementationChain } from '../implementations/store.js';
+import { mergeFeatureStates, type StoredStates } from './store.js';
 
 export interface StateWriteCaps {
   maxAcids: number;
@@ -43,48 +44,22 @@ export function validateStateWrite(input: StateWrite, caps: StateWriteCaps): voi
 
 /**
  * PATCH /feature-states: resolves the implementation and the feature's canonical spec (404
- * otherwise), then writes with ONE statement, which is the whole write transaction
- * (feature-states.TX.1): a first write starts from the nearest ancestor's states (WRITE.2),
- * later writes merge per ACID key (WRITE.3). Concurrent writers never fail and never wait on
- * each other across round trips: the conflict branch merges into whatever row won (last write
- * wins per ACID, TX.2). The reads before it only decide 404s and warnings.
+ * otherwise), then merges the states with one statement (see mergeFeatureStates). The reads
+ * before it only decide 404s and warnings.
  */
 export async function writeFeatureStates(db: SqlRunner, teamId: string, input: StateWrite, now = new Date()) {
-  const context = await resolveImplementation(db, teamId, input.productName, input.implementationName);
+  const context = await loadImplementationChain(db, teamId, input.productName, input.implementationName);
   const spec = (await loadCanonicalSpecs(db, context, input.featureName)).get(input.featureName);
-  if (!spec) {
-    throw notFound(
-      `Feature '${input.featureName}' has no spec in product '${context.product.name}' for implementation ` +
-        `'${context.implementation.name}' or its ancestors`,
-    );
-  }
+  if (!spec) throw featureNotFound(context, input.featureName);
 
   const updatedAt = now.toISOString();
-  const incoming: Record<string, { status: Status | null; comment?: string; updated_at: string }> = {};
+  const incoming: StoredStates = {};
   for (const [acid, state] of Object.entries(input.states)) {
     incoming[acid] = { status: state.status, ...(state.comment === undefined ? {} : { comment: state.comment }), updated_at: updatedAt };
   }
-  const payload = JSON.stringify(incoming);
   const ancestors = context.chain.filter((link) => link.depth > 0);
-
-  // Selecting from implementations (team-scoped) makes a concurrently deleted target write nothing.
-  const written = await db.$executeRaw`
-    INSERT INTO feature_impl_states AS f (id, implementation_id, feature_name, states, created_at, updated_at)
-    SELECT ${uuidv7()}::uuid, i.id, ${input.featureName},
-           COALESCE((
-             SELECT a.states FROM feature_impl_states a
-               JOIN unnest(${ancestors.map((l) => l.id)}::uuid[], ${ancestors.map((l) => l.depth)}::int[]) AS ch(impl_id, depth)
-                 ON ch.impl_id = a.implementation_id
-              WHERE a.feature_name = ${input.featureName} AND jsonb_typeof(a.states) = 'object'
-              ORDER BY ch.depth LIMIT 1
-           ), '{}'::jsonb) || ${payload}::jsonb,
-           ${now}, ${now}
-      FROM implementations i
-     WHERE i.id = ${context.implementation.id}::uuid AND i.team_id = ${teamId}::uuid
-    ON CONFLICT (implementation_id, feature_name) DO UPDATE
-      SET states = (CASE WHEN jsonb_typeof(f.states) = 'object' THEN f.states ELSE '{}'::jsonb END) || ${payload}::jsonb,
-          updated_at = EXCLUDED.updated_at`;
-  if (written === 0) throw notFound(`Implementation '${input.implementationName}' not found in product '${context.product.name}'`);
+  const written = await mergeFeatureStates(db, teamId, context.implementation.id, ancestors, input.featureName, incoming, now);
+  if (!written) throw notFound(`Implementation '${input.implementationName}' not found in product '${context.product.name}'`);
 
   const dangling = Object.keys(incoming).filter((acid) => !(acid in spec.requirements));
   return {

@@ -1,7 +1,12 @@
 import { unprocessable } from '../../../lib/errors.js';
-import { uuidv7 } from '../../../lib/ids.js';
-import type { PushSql } from './sql.js';
 import type { PushPlan } from './plan.js';
+import {
+  createImplementation,
+  getOrCreateProduct,
+  loadImplementationContext,
+  trackBranch,
+  type PushSql,
+} from './store.js';
 
 // Which implementation a push belongs to (push.NEW_IMPLS, LINK_IMPLS, EXISTING_IMPLS, PARENTS,
 // IDEMPOTENCY.5, VALIDATION.9): one read of everything the decision needs, then at most three
@@ -15,18 +20,6 @@ export interface ImplementationRef {
   productName: string;
 }
 
-interface Named {
-  id: string;
-  name: string;
-}
-
-interface ContextRow {
-  product: Named | null;
-  tracked: (Named & { product_id: string; product_name: string; parent_name: string | null })[];
-  target: (Named & { tracks_repo: boolean }) | null;
-  parent: Named | null;
-}
-
 export interface ResolveInput {
   teamId: string;
   branchId: string;
@@ -37,9 +30,9 @@ export interface ResolveInput {
 }
 
 /** The implementation context of the push, or null for a refs-only push that stays untracked (REFS.7). */
-export async function resolveImplementation(db: PushSql, input: ResolveInput): Promise<ImplementationRef | null> {
+export async function resolvePushImplementation(db: PushSql, input: ResolveInput): Promise<ImplementationRef | null> {
   const { plan } = input;
-  const ctx = await loadContext(db, input);
+  const ctx = await loadImplementationContext(db, input.teamId, input.branchId, plan);
   const target = plan.targetImplName;
   const parent = plan.parentImplName;
 
@@ -98,7 +91,7 @@ export async function resolveImplementation(db: PushSql, input: ResolveInput): P
       throw unprocessable(`Parent implementation '${parent}' was not found in product '${productName}'. Push the parent first or fix parent_impl_name`);
     }
     const name = target ?? plan.branchName;
-    const created = await createImplementation(db, input, ctx.product!.id, name, ctx.parent.id);
+    const created = await createImplementation(db, input.teamId, ctx.product!.id, name, ctx.parent.id, input.now);
     if (!created) {
       throw unprocessable(
         `Implementation '${name}' already exists in product '${productName}'; a push with parent_impl_name creates a new child ` +
@@ -120,9 +113,9 @@ export async function resolveImplementation(db: PushSql, input: ResolveInput): P
     return { id: ctx.target.id, name: ctx.target.name, productId: ctx.product!.id, productName: ctx.product!.name };
   }
 
-  const product = ctx.product ?? (await getOrCreateProduct(db, input, productName));
+  const product = ctx.product ?? (await getOrCreateProduct(db, input.teamId, productName, input.now));
   const name = target ?? plan.branchName;
-  const created = await createImplementation(db, input, product.id, name, null);
+  const created = await createImplementation(db, input.teamId, product.id, name, null, input.now);
   if (!created) {
     throw unprocessable(
       `Implementation '${name}' already exists in product '${product.name}', so an implementation for branch ` +
@@ -135,65 +128,8 @@ export async function resolveImplementation(db: PushSql, input: ResolveInput): P
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-/** Product, tracking implementations, target and parent in one statement; names match case-insensitively, an exact spelling first. */
-async function loadContext(db: PushSql, { teamId, branchId, plan }: ResolveInput): Promise<ContextRow> {
-  const product = plan.productName;
-  const rows = await db.$queryPrepared<ContextRow[]>`
-    WITH prod AS (
-      SELECT id, name FROM products
-       WHERE team_id = ${teamId}::uuid AND lower(name) = lower(${product}::text)
-       ORDER BY (name = ${product}::text) DESC, id LIMIT 1
-    )
-    SELECT
-      (SELECT json_build_object('id', id, 'name', name) FROM prod) AS product,
-      (SELECT coalesce(json_agg(json_build_object('id', i.id, 'name', i.name, 'product_id', p.id, 'product_name', p.name, 'parent_name', par.name) ORDER BY i.name), '[]'::json)
-         FROM tracked_branches tb
-         JOIN implementations i ON i.id = tb.implementation_id AND i.team_id = ${teamId}::uuid
-         JOIN products p ON p.id = i.product_id
-         LEFT JOIN implementations par ON par.id = i.parent_implementation_id
-        WHERE tb.branch_id = ${branchId}::uuid
-          AND (${product}::text IS NULL OR i.product_id = (SELECT id FROM prod))) AS tracked,
-      (SELECT json_build_object('id', i.id, 'name', i.name, 'tracks_repo',
-                EXISTS (SELECT 1 FROM tracked_branches t WHERE t.implementation_id = i.id AND t.repo_uri = ${plan.repoUri}))
-         FROM implementations i
-        WHERE i.product_id = (SELECT id FROM prod) AND lower(i.name) = lower(${plan.targetImplName}::text)
-        ORDER BY (i.name = ${plan.targetImplName}::text) DESC LIMIT 1) AS target,
-      (SELECT json_build_object('id', i.id, 'name', i.name)
-         FROM implementations i
-        WHERE i.product_id = (SELECT id FROM prod) AND lower(i.name) = lower(${plan.parentImplName}::text)
-        ORDER BY (i.name = ${plan.parentImplName}::text) DESC LIMIT 1) AS parent`;
-  return rows[0]!;
-}
-
-/** Products are created on first sight (NEW_IMPLS.3); a concurrent creator's row is picked up. */
-async function getOrCreateProduct(db: PushSql, { teamId, now }: ResolveInput, name: string): Promise<Named> {
-  const inserted = await db.$queryPrepared<Named[]>`
-    INSERT INTO products (id, team_id, name, created_at, updated_at)
-    VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${name}, ${now}, ${now})
-    ON CONFLICT (team_id, name) DO NOTHING
-    RETURNING id, name`;
-  if (inserted[0]) return inserted[0];
-  const existing = await db.$queryPrepared<Named[]>`SELECT id, name FROM products WHERE team_id = ${teamId}::uuid AND name = ${name}`;
-  return existing[0]!;
-}
-
-/** Null when the name is taken in the product (names are unique per product, VALIDATION.5). */
-async function createImplementation(db: PushSql, { teamId, now }: ResolveInput, productId: string, name: string, parentId: string | null) {
-  const rows = await db.$queryPrepared<Named[]>`
-    INSERT INTO implementations (id, product_id, team_id, name, parent_implementation_id, created_at, updated_at)
-    SELECT ${uuidv7()}::uuid, ${productId}::uuid, ${teamId}::uuid, ${name}, ${parentId}::uuid, ${now}, ${now}
-     WHERE NOT EXISTS (SELECT 1 FROM implementations WHERE product_id = ${productId}::uuid AND lower(name) = lower(${name}))
-    ON CONFLICT (product_id, name) DO NOTHING
-    RETURNING id, name`;
-  return rows[0] ?? null;
-}
-
 async function link(db: PushSql, { branchId, plan, now }: ResolveInput, implementationId: string, name: string): Promise<void> {
-  const linked = await db.$executeRaw`
-    INSERT INTO tracked_branches (implementation_id, branch_id, repo_uri, created_at, updated_at)
-    VALUES (${implementationId}::uuid, ${branchId}::uuid, ${plan.repoUri}, ${now}, ${now})
-    ON CONFLICT DO NOTHING`;
-  if (linked === 0) {
+  if (!(await trackBranch(db, implementationId, branchId, plan.repoUri, now))) {
     throw unprocessable(`Implementation '${name}' already tracks a branch in ${plan.repoUri}; an implementation tracks one branch per repository`);
   }
 }

@@ -1,16 +1,62 @@
-import { notFound } from '../../../lib/errors.js';
-import { resolveImplementation, type ImplementationContext, type SqlRunner } from '../domain/inheritance.js';
-import { readState, type StateView } from '../states/status.js';
-import { byCodepoint, readRequirement, type RequirementView } from './requirement.js';
-import {
-  isObject,
-  loadCanonicalSpecs,
-  loadResolvedRefs,
-  loadResolvedStates,
-  sourceKind,
-  sourceName,
-  type ResolvedRefs,
-} from './resolution.js';
+import { isObject } from '../../../lib/is-object.js';
+import { byCodepoint } from '../../../lib/text.js';
+import { featureNotFound, sourceKind, sourceName, type SqlRunner } from '../domain/inheritance.js';
+import { readRequirement, type RequirementView } from '../domain/requirement.js';
+import { DONE_STATUSES, readState, type StateView } from '../domain/state.js';
+import { loadImplementationChain } from '../implementations/store.js';
+import { loadCanonicalSpecs, loadRefCounts, loadResolvedRefs, loadResolvedStates, type ResolvedRefs } from './store.js';
+
+// The two reads over one implementation's resolved features: the worklist and one feature's context.
+
+export interface WorklistQuery {
+  productName: string;
+  implementationName: string;
+  statuses: Set<string | null> | undefined;
+  changedSinceCommit: string | undefined;
+}
+
+/**
+ * GET /implementation-features: one summary entry per feature that resolves for the
+ * implementation, each from its canonical spec, resolved states and resolved refs.
+ */
+export async function readImplementationFeatures(db: SqlRunner, teamId: string, query: WorklistQuery) {
+  const context = await loadImplementationChain(db, teamId, query.productName, query.implementationName);
+  const specs = [...(await loadCanonicalSpecs(db, context)).values()].filter(
+    (spec) => query.changedSinceCommit === undefined || spec.lastSeenCommit !== query.changedSinceCommit,
+  );
+  const names = specs.map((spec) => spec.featureName);
+  const [statesByFeature, refCounts] =
+    names.length === 0 ? [new Map(), new Map()] : await Promise.all([loadResolvedStates(db, context, names), loadRefCounts(db, context, names)]);
+
+  const features = [];
+  for (const spec of specs) {
+    const states = statesByFeature.get(spec.featureName);
+    const statuses = Object.keys(spec.requirements).map((acid) => readState(states?.states[acid]).status);
+    if (query.statuses && !statuses.some((status) => query.statuses!.has(status))) continue;
+    const refs = refCounts.get(spec.featureName);
+    features.push({
+      feature_name: spec.featureName,
+      description: spec.description,
+      completed_count: statuses.filter((status) => status !== null && DONE_STATUSES.has(status)).length,
+      total_count: statuses.length,
+      refs_count: refs?.refs ?? 0,
+      test_refs_count: refs?.testRefs ?? 0,
+      has_local_spec: spec.depth === 0,
+      has_local_states: states?.depth === 0,
+      spec_last_seen_commit: spec.lastSeenCommit,
+      states_inherited: states !== undefined && states.depth > 0,
+      refs_inherited: refs !== undefined && refs.depth > 0,
+    });
+  }
+  features.sort((a, b) => byCodepoint(a.feature_name, b.feature_name));
+
+  return {
+    product_name: context.product.name,
+    implementation_name: context.implementation.name,
+    implementation_id: context.implementation.id,
+    features,
+  };
+}
 
 export interface FeatureContextQuery {
   productName: string;
@@ -39,7 +85,7 @@ interface AcidView extends RequirementView {
 
 /** GET /feature-context: the canonical spec of one feature with resolved states and refs. */
 export async function readFeatureContext(db: SqlRunner, teamId: string, query: FeatureContextQuery) {
-  const context = await resolveImplementation(db, teamId, query.productName, query.implementationName);
+  const context = await loadImplementationChain(db, teamId, query.productName, query.implementationName);
   const spec = (await loadCanonicalSpecs(db, context, query.featureName)).get(query.featureName);
   if (!spec) throw featureNotFound(context, query.featureName);
 
@@ -99,13 +145,6 @@ export async function readFeatureContext(db: SqlRunner, teamId: string, query: F
     ...(query.includeDanglingStates ? { dangling_states: dangling } : {}),
     warnings: danglingWarnings(dangling.length, query.includeDanglingStates),
   };
-}
-
-function featureNotFound(context: ImplementationContext, featureName: string) {
-  return notFound(
-    `Feature '${featureName}' has no spec in product '${context.product.name}' for implementation ` +
-      `'${context.implementation.name}' or its ancestors`,
-  );
 }
 
 /** Every ref of the resolved buckets, per ACID, tagged with the branch it came from. */

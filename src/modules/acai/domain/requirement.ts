@@ -1,4 +1,4 @@
-import { isObject } from './resolution.js';
+import { isObject } from '../../../lib/is-object.js';
 
 /** One requirement of a stored spec, as the API shows it. */
 export interface RequirementView {
@@ -25,6 +25,3 @@ export function readRequirement(stored: unknown): RequirementView {
   if (typeof stored.note === 'string') view.note = stored.note;
   return view;
 }
-
-/** Codepoint order, the same on every machine (localeCompare is not). */
-export const byCodepoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,18 +1,12 @@
 import { Prisma } from '../../../generated/prisma/client.js';
-import {
-  branchArrays,
-  chainArrays,
-  linkAt,
-  type ImplementationContext,
-  type SqlRunner,
-} from '../domain/inheritance.js';
+import { isObject } from '../../../lib/is-object.js';
+import { branchArrays, chainArrays, type ImplementationContext, type SqlRunner } from '../domain/inheritance.js';
 
-// Canonical resolution of specs, states and refs for one implementation (feature-context.RESOLUTION,
+// Canonical resolution of specs, states and refs for one implementation, over specs,
+// feature_impl_states and feature_branch_refs (feature-context.RESOLUTION,
 // implementation-features.DISCOVERY). Each loader is one set-based statement over the chain:
 // the nearest depth that has data wins; states and refs are keyed by feature_name, specs also
 // by product.
-
-export type SourceKind = 'local' | 'inherited';
 
 export interface CanonicalSpec {
   featureName: string;
@@ -24,7 +18,7 @@ export interface CanonicalSpec {
   branchNames: string[];
 }
 
-interface SpecRow {
+interface CanonicalSpecRow {
   feature_name: string;
   feature_description: string | null;
   last_seen_commit: string;
@@ -52,7 +46,7 @@ export async function loadCanonicalSpecs(
 ): Promise<Map<string, CanonicalSpec>> {
   const branches = branchArrays(context);
   if (branches.ids.length === 0) return new Map();
-  const rows = await db.$queryRaw<SpecRow[]>`
+  const rows = await db.$queryRaw<CanonicalSpecRow[]>`
     WITH candidates AS (
       SELECT s.id, s.feature_name, s.feature_description, s.last_seen_commit, s.requirements, s.updated_at,
              cb.depth, b.branch_name
@@ -181,14 +175,3 @@ export async function loadRefCounts(
   return new Map(rows.map((row) => [row.feature_name, { depth: row.depth, refs: row.refs, testRefs: row.test_refs }]));
 }
 
-export function sourceKind(depth: number): SourceKind {
-  return depth === 0 ? 'local' : 'inherited';
-}
-
-export function sourceName(context: ImplementationContext, depth: number): string {
-  return linkAt(context, depth).name;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
