@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { pushWith, repo, SHA } from './push-helpers.js';
 
 // Parallel pushes over real HTTP: one branch and one implementation per (team, repo, branch)
 // however many pushes race to create them, and never a 500 (push.TX.2, data-model.BRANCHES.6-1).
 
 let t: TestApp;
 let token: string;
-const SHA = (c: string) => c.repeat(40);
-let repos = 0;
-const repo = (name: string) => `github.com/acme/${name}-${++repos}`;
-const push = (payload: object) => t.http().post('/api/v1/push').set('Authorization', `Bearer ${token}`).send(payload);
+const push = (payload: object) => pushWith(t, token, payload);
 
 const specPush = (repoUri: string, branch: string, product: string, feature: string, commit: string, extra: object = {}) => ({
   repo_uri: repoUri,

@@ -1,6 +1,6 @@
 import type { TestApp } from '../../helpers/app.js';
 
-// Request builders for the push tests.
+// Request builders for the push tests: every acai push test builds its bodies and repositories here.
 
 export const SHA = (c: string) => c.repeat(40);
 

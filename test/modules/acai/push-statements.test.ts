@@ -1,17 +1,13 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { body, pushWith, repo, SHA } from './push-helpers.js';
 
 // The number of SQL statements a push takes is bounded and does not grow with the number of
 // specs, requirements or refs: specs go in one statement, ref buckets in another.
 
 let t: TestApp;
 let token: string;
-const SHA = (c: string) => c.repeat(40);
-let repos = 0;
-const repo = (name: string) => `github.com/acme/${name}-${++repos}`;
-const body = (repoUri: string, branch: string, extra: object) => ({ repo_uri: repoUri, branch_name: branch, commit_hash: SHA('a'), ...extra });
-const pushWith = (app: TestApp, bearer: string, payload: object) => app.http().post('/api/v1/push').set('Authorization', `Bearer ${bearer}`).send(payload);
 let recording: string[] | null = null;
 
 /** Every statement any pooled connection runs while `recording` is set (Prisma runs on this pool). */

@@ -24,13 +24,9 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('push: the documented example', () => {
-  it('push.ENDPOINT.1 push.RESPONSE.1 push.RESPONSE.2 push.RESPONSE.3 push.INSERT_SPEC.1 the seed curl body, sent as written, creates one spec', async () => {
-    const seed = readFileSync('/work/shared/seeds/001_602e0d77e8abf726.txt', 'utf8');
-    const json = /--data '\n([\s\S]*?)\n'/.exec(seed)?.[1];
-    const payload = json ? JSON.parse(json) : {
-      branch_name: 'main', commit_hash: 'abc123def456', repo_uri: 'github.com/my-org/my-repo',
-      specs: [{ feature: { name: 'auth-feature', product: 'my-app' }, meta: { last_seen_commit: 'abc123def456', path: 'features/auth.feature.yaml' }, requirements: { 'auth-feature.AUTH.1': { requirement: 'Must validate credentials' } } }],
-    };
+  it('push.ENDPOINT.1 push.RESPONSE.1 push.RESPONSE.2 push.RESPONSE.3 push.INSERT_SPEC.1 the documented example body, sent as written, creates one spec', async () => {
+    // The request body of the push example in the acai API documentation, as the docs show it.
+    const payload: unknown = JSON.parse(readFileSync(new URL('../../fixtures/acai-push-example.json', import.meta.url), 'utf8'));
     const res = await push(payload);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data).toMatchObject({ implementation_name: 'main', product_name: 'my-app', specs_created: 1, specs_updated: 0 });
