@@ -129,7 +129,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 // ---- /proc readings of the server process
 const TICKS_PER_SECOND = 100;
 
-export function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat(5); index 11 and 12 after "pid (comm) ".

@@ -149,7 +149,7 @@ export async function withSchemaEngine<T>(
  * An in-memory PGlite on a Unix socket in a fresh 0700 temp directory: a database nothing
  * else can see (PGlite accepts any password, so never TCP; see src/db/embedded.ts).
  */
-export async function startThrowawayDatabase(): Promise<{ url: string; close(): Promise<void> }> {
+async function startThrowawayDatabase(): Promise<{ url: string; close(): Promise<void> }> {
   const socketDir = await mkdtemp(join(tmpdir(), 'schema-engine-pg-'));
   const db = await PGlite.create();
   const server = new PGLiteSocketServer({ db, path: join(socketDir, '.s.PGSQL.5432'), maxConnections: 8 });

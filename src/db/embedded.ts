@@ -17,7 +17,7 @@ export interface EmbeddedPostgres {
   close(): Promise<void>;
 }
 
-export class EmbeddedDatabaseLockedError extends Error {
+class EmbeddedDatabaseLockedError extends Error {
   override name = 'EmbeddedDatabaseLockedError';
 }
 

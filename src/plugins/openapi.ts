@@ -7,7 +7,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 // The OpenAPI document is generated from the route schemas; `npm run openapi`
 // writes it to openapi.yaml and CI fails when that file is stale.
 
-export const OPENAPI_INFO = {
+const OPENAPI_INFO = {
   title: 'Spec Sync Server',
   description:
     'Backend for three kinds of client: the acai CLI (`/api/v1`), workspace push sessions (`/v1`) and pipeline git integration (`/api`).\n\n' +

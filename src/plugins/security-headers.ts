@@ -9,7 +9,7 @@ const API_CSP = {
   directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
 };
 
-export const DOCS_CSP = [
+const DOCS_CSP = [
   "default-src 'self'",
   "base-uri 'self'",
   "script-src 'self'",

@@ -62,9 +62,6 @@ export interface TestAppOptions {
   resolver?: HostResolver;
 }
 
-let counter = 0;
-export const uniqueName = (base: string) => `${base}-${process.pid}-${++counter}`;
-
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   // Files the app writes (git working copies, a generated credentials key) stay out of the repository.

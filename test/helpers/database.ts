@@ -13,8 +13,6 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-export const testDatabaseMode = (): 'postgres' | 'embedded' => (process.env.DATABASE_URL ? 'postgres' : 'embedded');
-
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;

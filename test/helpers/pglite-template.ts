@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 
 // initdb of a PGlite data directory takes seconds; do it once per machine and
 // give each test file its own copy.
-export const TEMPLATE_DIR = join(tmpdir(), 'spec-sync-test-pglite-template-v1');
+const TEMPLATE_DIR = join(tmpdir(), 'spec-sync-test-pglite-template-v1');
 
 export async function ensurePgliteTemplate(): Promise<string> {
   const ready = await stat(join(TEMPLATE_DIR, 'PG_VERSION')).then(

@@ -8,7 +8,7 @@ import type { HostResolver } from '../../src/lib/net/resolver.js';
 // and the machine's own name; anything else is ENOTFOUND.
 
 /** Public addresses for the hosted providers' names that config tests save (never connected to). */
-export const PUBLIC_TEST_HOSTS: Record<string, string[]> = {
+const PUBLIC_TEST_HOSTS: Record<string, string[]> = {
   'github.com': ['140.82.112.3'],
   'gitlab.com': ['172.65.251.78'],
   'bitbucket.org': ['104.192.141.1'],

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 // bare repositories given by absolute path). Debian's openssh-server provides
 // /usr/sbin/sshd (.ci/run installs it when missing).
 
-export const SSHD = '/usr/sbin/sshd';
+const SSHD = '/usr/sbin/sshd';
 
 /** Why sshd cannot run here, or null when it can. */
 export function sshdUnavailable(): string | null {

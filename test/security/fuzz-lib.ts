@@ -109,7 +109,7 @@ function nested(depth: number, leaf: unknown = 1): unknown {
 }
 
 /** Values that break assumptions wherever they land. */
-export const evilValue: fc.Arbitrary<unknown> = fc.oneof(
+const evilValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(
     null,
     true,

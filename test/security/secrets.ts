@@ -25,7 +25,7 @@ export function assertNoSecretsIn(text: string, secrets: Record<string, string>,
  * - hash: a one-way digest of a token, never the token
  * - not secret: public by design (a public key, a token's display prefix, an id that names a key)
  */
-export const CREDENTIAL_COLUMN_NAME = /secret|token|key|credential|passw|private|signature|auth(?!or)/i;
+const CREDENTIAL_COLUMN_NAME = /secret|token|key|credential|passw|private|signature|auth(?!or)/i;
 
 export const CREDENTIAL_COLUMNS: Record<string, 'sealed' | 'hash' | 'not secret'> = {
   'git_integration_configs.encrypted_credentials': 'sealed',

@@ -13,7 +13,7 @@ import { canonicalUrl, type AppRoute } from './routes.js';
 
 export const GIT_TOKEN = 'ghp_SecurityTests0123456789abcdefABCDEF';
 export const TEAM_A = 'sec-team-a';
-export const TEAM_B = 'sec-team-b';
+const TEAM_B = 'sec-team-b';
 
 export interface WorldIds {
   device: string;

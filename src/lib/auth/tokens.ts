@@ -9,7 +9,7 @@ import { ALL_SCOPES, type Scope } from './scopes.js';
 const TOKEN_PREFIX = 'at_';
 const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 8;
 
-export function hashToken(raw: string): string {
+function hashToken(raw: string): string {
   return createHash('sha256').update(raw).digest('hex');
 }
 

@@ -55,7 +55,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** Removes `<kind>-<pid>-XXXXXX` directories whose pid is not a live process; returns their names. */
-export function sweepDeadProcessDirs(root: string = gitTempRoot()): string[] {
+function sweepDeadProcessDirs(root: string = gitTempRoot()): string[] {
   const removed: string[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     const match = DIR_NAME.exec(entry.name);

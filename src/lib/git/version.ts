@@ -6,7 +6,7 @@ import { GitCommandError, runGitText } from './run.js';
 // resolve the name again, which would undo the check. So the server does not start
 // with an older git while http or https remotes are allowed (SETTINGS.md).
 
-export const MIN_GIT_VERSION: readonly [number, number] = [2, 37];
+const MIN_GIT_VERSION: readonly [number, number] = [2, 37];
 
 /** Major, minor and patch of `git --version` output ("git version 2.39.5", "… 2.37.1 (Apple Git-137)", "… 2.40.0.windows.1"). */
 export function parseGitVersion(output: string): [number, number, number] | null {

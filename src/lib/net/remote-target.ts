@@ -16,7 +16,7 @@ export interface PinnedRemote {
 
 /** The same words for every refused host, whatever its port: no answer may tell an open port from a closed one. */
 export const REFUSED_HOST_ISSUE = 'must not point to a loopback, private, link-local, metadata or other non-public address';
-export const UNRESOLVED_HOST_ISSUE = 'names a host that could not be resolved';
+const UNRESOLVED_HOST_ISSUE = 'names a host that could not be resolved';
 
 export type PinResult = { ok: true; value: PinnedRemote } | { ok: false; issue: string; unresolved: boolean };
 

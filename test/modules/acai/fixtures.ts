@@ -51,7 +51,7 @@ export interface Seeded {
   branchIds: Record<string, string>;
 }
 
-export function splitBranch(key: string): { repoUri: string; branchName: string } {
+function splitBranch(key: string): { repoUri: string; branchName: string } {
   const at = key.lastIndexOf('@');
   return { repoUri: key.slice(0, at), branchName: key.slice(at + 1) };
 }

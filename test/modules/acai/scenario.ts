@@ -16,7 +16,7 @@ export const WEB = 'github.com/acme/web';
 const OLDER = new Date('2026-01-01T00:00:00Z');
 const NEWER = new Date('2026-02-01T00:00:00Z');
 
-export const AUTH = {
+const AUTH = {
   'auth.LOGIN.1': { requirement: 'Users log in with email and password', note: 'Email is case-insensitive' },
   'auth.LOGIN.2': { requirement: 'Users can log out' },
   'auth.LOGIN.3': { requirement: 'Users log in with a magic link', deprecated: true, replaced_by: ['auth.LOGIN.2'] },

@@ -25,7 +25,7 @@ export function gitTestEnv(extra: Record<string, string> = {}): Record<string, s
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary result JSON
 export type Operation = { id: string; status: string; error: string | null; attempts: number; result: any };
 
-export const TERMINAL = ['succeeded', 'failed', 'conflict'];
+const TERMINAL = ['succeeded', 'failed', 'conflict'];
 
 /** Polls an operation until it is finished. */
 export async function waitForOperation(t: TestApp, auth: string, id: string, timeoutMs = 25_000): Promise<Operation> {

@@ -30,7 +30,7 @@ export interface GithubAppClient {
  * any installation token. Asking for less than the App has means a leaked token
  * cannot administer the repository, touch workflows or issues.
  */
-export const INSTALLATION_TOKEN_PERMISSIONS = { contents: 'write', pull_requests: 'write' } as const;
+const INSTALLATION_TOKEN_PERMISSIONS = { contents: 'write', pull_requests: 'write' } as const;
 
 const GITHUB_HEADERS = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
 

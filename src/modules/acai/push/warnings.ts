@@ -4,7 +4,7 @@ import type { PushPlan } from './plan.js';
 
 // Non-fatal findings of a push (push.RESPONSE.4), as sentences; at most MAX_WARNINGS and a count of the rest.
 
-export const MAX_WARNINGS = 50;
+const MAX_WARNINGS = 50;
 const FULL_SHA = /^[0-9a-f]{40}$/i;
 
 /** Commit hashes that are not full SHAs (the CLI sends `git rev-parse HEAD`). */

@@ -47,7 +47,7 @@ export const acceptedResponse = z.object({
   data: z.object({ operation_id: z.string(), status, branch: z.string() }),
 });
 
-export const operationBody = z.object({
+const operationBody = z.object({
   id: z.string(),
   kind: z.enum(['push', 'pull']),
   status,
@@ -68,7 +68,7 @@ export const operationBody = z.object({
 
 export const operationResponse = z.object({ data: operationBody });
 /** A list entry: everything but `result`, which can be long (GET /operations/{id} has it). */
-export const operationSummary = operationBody.omit({ result: true });
+const operationSummary = operationBody.omit({ result: true });
 export const operationListResponse = z.object({ data: z.array(operationSummary), meta: pageMeta });
 
 export const operationParams = z.object({ id: z.string().min(1).max(64) });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { listOf, pageQuery, text } from '../schemas.js';
 
-export const SYNC_MODES = ['off', 'manual', 'watch'] as const;
-export const EXECUTION_MODES = ['legacy_remote', 'bridge_local'] as const;
+const SYNC_MODES = ['off', 'manual', 'watch'] as const;
+const EXECUTION_MODES = ['legacy_remote', 'bridge_local'] as const;
 
 const optionalFields = {
   projectId: text(200).nullable().optional().describe('Project the binding belongs to; null for none'),
@@ -48,7 +48,7 @@ export const bindingListQuery = z.object({
   ...pageQuery,
 });
 
-export const bindingBody = z
+const bindingBody = z
   .object({
     id: z.string(),
     userId: z.string().nullable().describe('The user whose token created the binding (null only for bindings stored before it was recorded)'),

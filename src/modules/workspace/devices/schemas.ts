@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { WorkspaceConfig } from '../env.js';
 import { boundedObject, jsonObject, listOf, pageQuery, text } from '../schemas.js';
 
-export const DEVICE_STATUSES = ['online', 'offline'] as const;
+const DEVICE_STATUSES = ['online', 'offline'] as const;
 
 export function deviceRequestSchemas(limits: WorkspaceConfig) {
   const fields = {
@@ -41,7 +41,7 @@ export const deviceParams = z.object({ id: z.string().describe('Device id (`dev_
 
 export const deviceListQuery = z.object({ status: z.enum(DEVICE_STATUSES).optional(), ...pageQuery });
 
-export const deviceBody = z
+const deviceBody = z
   .object({
     id: z.string(),
     userId: z.string().nullable().describe('The user whose token registered the device (null only for devices stored before it was recorded)'),

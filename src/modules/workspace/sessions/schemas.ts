@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { WorkspaceConfig } from '../env.js';
 import { boundedObject, jsonObject, pageQuery, text } from '../schemas.js';
 
-export const SESSION_STATUSES = ['prepared', 'superseded', 'cancelled'] as const;
+const SESSION_STATUSES = ['prepared', 'superseded', 'cancelled'] as const;
 
 export function sessionRequestSchemas(limits: WorkspaceConfig) {
   const signature = text(limits.signatureMaxLength);
