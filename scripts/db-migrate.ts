@@ -1,12 +1,12 @@
 // npm run db:migrate                         apply pending migrations
 // npm run db:migrate -- --rolled-back <name> mark a failed migration as rolled back
 //                                            (like `prisma migrate resolve --rolled-back`)
-// Targets DATABASE_URL, or else the embedded database under DATA_DIR (default
-// ./.data), which must not be in use by a running server.
-import { resolve } from 'node:path';
+// Targets DATABASE_URL, or else (unset or empty, as for the server) the embedded database
+// under DATA_DIR (default ./.data), which must not be in use by a running server.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { applyMigrations, markMigrationRolledBack } from '../src/db/migrator.js';
 import { migrationsDir } from '../src/lib/paths.js';
@@ -14,10 +14,18 @@ import { migrationsDir } from '../src/lib/paths.js';
 const { values } = parseArgs({ options: { 'rolled-back': { type: 'string' } } });
 const logger = pino({ level: 'info' });
 
-const embedded = process.env.DATABASE_URL
-  ? undefined
-  : await startEmbeddedPostgres({ dataDir: resolve(process.env.DATA_DIR ?? './.data') });
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? embedded?.url, max: 2 });
+// The server's reading of DATABASE_URL and DATA_DIR: an empty DATABASE_URL is the embedded database
+// (pg would take an empty connection string as localhost:5432).
+let database;
+try {
+  database = loadConfig().database;
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(2);
+}
+const embedded = database.url ? undefined : await startEmbeddedPostgres({ dataDir: database.dataDir });
+const pool = new pg.Pool({ connectionString: database.url ?? embedded?.url, max: 2 });
 let exitCode = 0;
 try {
   const rolledBack = values['rolled-back'];

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { envFlag } from './lib/env-flag.js';
 import { trustProxySetting } from './lib/trust-proxy.js';
 import { githubAppEnvProblems, gitIntegrationEnv, toGitIntegrationConfig } from './modules/git-integration/config.js';
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
@@ -8,9 +9,6 @@ import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/env.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
-const booleanFlag = z
-  .enum(['on', 'off', 'true', 'false', '1', '0'])
-  .transform((v) => v === 'on' || v === 'true' || v === '1');
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
@@ -23,11 +21,12 @@ const envSchema = z.object({
     .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined))
     .refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
   DATA_DIR: z.string().min(1).default('./.data'),
-  DB_POOL_SIZE: positiveInt.max(200).default(10),
+  /** Every connection this process opens: the request pool gets what the job runner leaves (jobPoolSize). */
+  DB_POOL_SIZE: positiveInt.max(200).default(14),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Default byte cap of a request body; modules may allow more on specific routes. */
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
-  RATE_LIMITS: booleanFlag.default(true),
+  RATE_LIMITS: envFlag.default(true),
   RATE_LIMIT_PER_TOKEN_PER_MINUTE: positiveInt.default(1200),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
   /** Which X-Forwarded-For hops count as the client's address (rate limits, logs); none by default. */
@@ -36,7 +35,7 @@ const envSchema = z.object({
   TOKEN_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
-  JOBS: booleanFlag.default(true),
+  JOBS: envFlag.default(true),
   /** How often each instance looks for expired jobs and for workers whose heartbeat stopped. */
   JOBS_MONITOR_INTERVAL_SECONDS: positiveInt.max(3600).default(15),
   /** Browser origins (e.g. the pipeline UI) allowed to call the API; none by default (no CORS headers). */
@@ -54,7 +53,22 @@ const envSchema = z.object({
 
 export type Config = ReturnType<typeof toConfig>;
 
+/** Every variable the server reads (the README's configuration tables list each one). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Variables where an empty value has a documented meaning; every other empty value is refused. */
+const EMPTY_ALLOWED = new Set(['DATABASE_URL']); // empty = the embedded database
+
+/**
+ * The job runner's share of DB_POOL_SIZE: a quarter, between 1 and 4 (it polls and completes jobs;
+ * the work itself runs on the request pool), none when JOBS is off.
+ */
+export function jobPoolSize(total: number, jobsEnabled: boolean): number {
+  return jobsEnabled ? Math.min(4, Math.max(1, Math.floor(total / 4))) : 0;
+}
+
 function toConfig(env: z.infer<typeof envSchema>) {
+  const jobConnections = jobPoolSize(env.DB_POOL_SIZE, env.JOBS);
   return {
     env: env.NODE_ENV,
     host: env.HOST,
@@ -63,7 +77,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     database: {
       url: env.DATABASE_URL,
       dataDir: resolve(env.DATA_DIR),
-      poolSize: env.DB_POOL_SIZE,
+      /** The request pool: DB_POOL_SIZE less the job runner's connections. */
+      poolSize: env.DB_POOL_SIZE - jobConnections,
     },
     http: {
       bodyLimit: env.BODY_LIMIT_BYTES,
@@ -77,7 +92,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
     auth: { tokenCacheTtlMs: env.TOKEN_CACHE_TTL_MS },
-    jobs: { enabled: env.JOBS, monitorIntervalSeconds: env.JOBS_MONITOR_INTERVAL_SECONDS },
+    jobs: {
+      enabled: env.JOBS,
+      monitorIntervalSeconds: env.JOBS_MONITOR_INTERVAL_SECONDS,
+      poolSize: jobConnections,
+      /** Within SHUTDOWN_GRACE_MS, leaving time to close the database after (the process exits at the grace). */
+      stopTimeoutMs: Math.round(Math.max(env.SHUTDOWN_GRACE_MS * 0.8, env.SHUTDOWN_GRACE_MS - 2000)),
+    },
     cors: { allowedOrigins: env.CORS_ALLOWED_ORIGINS },
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
@@ -92,10 +113,19 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const empty = Object.keys(envSchema.shape)
+    .filter((name) => !EMPTY_ALLOWED.has(name) && env[name] !== undefined && env[name]!.trim() === '')
+    .map((name) => `  ${name}: is set but empty; unset it to use the default, or give it a value`);
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!parsed.success || empty.length > 0) {
+    const emptyNames = new Set(empty.map((line) => line.trim().split(':')[0]));
+    const lines = (parsed.error?.issues ?? [])
+      .filter((i) => !emptyNames.has(String(i.path[0])))
+      .map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${[...empty, ...lines].join('\n')}`);
+  }
+  if (parsed.data.JOBS && parsed.data.DB_POOL_SIZE < 2) {
+    throw new ConfigError('Invalid configuration:\n  DB_POOL_SIZE: must be at least 2 while JOBS is on (the job runner needs one of them)');
   }
   const problems = githubAppEnvProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const db = await openDatabase(config, { logger });
   const jobs = config.jobs.enabled
     ? new JobRunner(db.url, logger.child({ component: 'jobs' }), {
+        max: config.jobs.poolSize,
         monitorIntervalSeconds: config.jobs.monitorIntervalSeconds,
+        stopTimeoutMs: config.jobs.stopTimeoutMs,
       })
     : null;
   const app = await buildApp({ config, db, jobs, logger });
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await app.close(); // stops accepting, waits for in-flight requests
-    await jobs?.stop();
+    await jobs?.stop(); // stops taking jobs, waits for running ones up to config.jobs.stopTimeoutMs
     await db.close();
   });
 

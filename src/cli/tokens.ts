@@ -17,6 +17,29 @@ Scopes (default: all): ${ALL_SCOPES.join(', ')}
 Durations: <n>s, <n>m, <n>h, <n>d or <n>w.`;
 
 class UsageError extends Error {}
+/** `--help`: the usage on stdout, exit code 0. */
+class HelpRequested extends Error {}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        team: { type: 'string' },
+        user: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        'expires-in': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    // An unknown option or a missing option value is a usage error like any other (exit code 2).
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+}
 
 const MAX_EXPIRES_IN_MS = 100 * 365 * 86_400_000;
 
@@ -45,21 +68,10 @@ function toJson(token: TokenSummary) {
 }
 
 async function run(argv: string[], db: () => Promise<Database>): Promise<string> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      team: { type: 'string' },
-      user: { type: 'string' },
-      name: { type: 'string' },
-      scopes: { type: 'string' },
-      'expires-in': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
-  if (values.help || !command) throw new UsageError(USAGE);
+  if (values.help) throw new HelpRequested(USAGE);
+  if (!command) throw new UsageError(USAGE);
 
   switch (command) {
     case 'create': {
@@ -127,6 +139,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${output}\n`);
     return 0;
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${error.message}\n`);
+      return 0;
+    }
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 2;

@@ -35,8 +35,19 @@ export const REDACTED_PATHS = [
   'req.headers["proxy-authorization"]',
 ];
 
+// pino-pretty is a devDependency: a production install (`npm ci --omit=dev`) writes JSON lines even
+// on a terminal instead of failing to start.
+function prettyPrinterInstalled(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function loggerOptions(config: Config): LoggerOptions {
-  const pretty = process.stdout.isTTY && config.env !== 'production';
+  const pretty = process.stdout.isTTY && config.env !== 'production' && prettyPrinterInstalled();
   return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

@@ -46,6 +46,8 @@ export interface JobRunnerOptions {
   max?: number;
   /** How often expired jobs and missed heartbeats are looked for (pg-boss supervise/monitor passes). */
   monitorIntervalSeconds?: number;
+  /** How long `stop()` waits for running jobs (the server passes SHUTDOWN_GRACE_MS). */
+  stopTimeoutMs?: number;
 }
 
 // pg-boss's LISTEN/NOTIFY listener (`useListenNotify`) is left off: when its connection is
@@ -58,6 +60,7 @@ export class JobRunner {
   private readonly definitions = new Map<string, QueueDefinition<object>>();
   private readonly workerIds = new Map<string, string>();
   private started = false;
+  private readonly stopTimeoutMs: number;
 
   constructor(
     connectionString: string,
@@ -65,6 +68,7 @@ export class JobRunner {
     options: JobRunnerOptions = {},
   ) {
     const monitorSeconds = options.monitorIntervalSeconds ?? 60;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
     this.boss = new PgBoss({
       connectionString,
       max: options.max ?? 4,
@@ -142,6 +146,6 @@ export class JobRunner {
       return;
     }
     this.started = false;
-    await this.boss.stop({ graceful: true, timeout: 10_000 });
+    await this.boss.stop({ graceful: true, timeout: this.stopTimeoutMs });
   }
 }

@@ -34,7 +34,7 @@ export function faultServerEnv(databaseUrl: string, extra: Record<string, string
 
 /** Creates a token for a new team directly in the (already migrated) database. */
 export async function mintToken(databaseUrl: string, team: string): Promise<string> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, DB_POOL_SIZE: '1', DATA_DIR: tmpdir() });
+  const config = loadConfig({ DATABASE_URL: databaseUrl, DB_POOL_SIZE: '1', JOBS: 'false', DATA_DIR: tmpdir() });
   const db = await openDatabase(config, { logger: pino({ level: 'silent' }), migrate: false });
   try {
     return `Bearer ${(await createToken(db.prisma, { team, user: 'fault' })).token}`;

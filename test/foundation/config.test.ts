@@ -29,3 +29,49 @@ describe('config', () => {
     expect(loadConfig({ RATE_LIMITS: 'off' }).rateLimits.enabled).toBe(false);
   });
 });
+
+describe('config strictness', () => {
+  function problems(env: Record<string, string>): string {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('refuses an empty value by name instead of taking it as 0 or as the default', () => {
+    const message = problems({ PORT: '', TOKEN_CACHE_TTL_MS: ' ', LOG_LEVEL: '' });
+    for (const name of ['PORT', 'TOKEN_CACHE_TTL_MS', 'LOG_LEVEL']) expect(message).toContain(`${name}: is set but empty`);
+  });
+
+  it('refuses an empty value of a module variable too', () => {
+    expect(problems({ GIT_NETWORK_TIMEOUT_MS: '' })).toContain('GIT_NETWORK_TIMEOUT_MS: is set but empty');
+  });
+
+  it('reads every on/off flag in the same spellings: true/false, 1/0 (and on/off)', () => {
+    for (const [value, expected] of [['true', true], ['1', true], ['on', true], ['false', false], ['0', false], ['off', false]] as const) {
+      const config = loadConfig({ RATE_LIMITS: value, JOBS: value, GIT_ALLOW_PRIVATE_HOSTS: value });
+      expect([config.rateLimits.enabled, config.jobs.enabled, config.gitIntegration.allowPrivateHosts], value).toEqual([expected, expected, expected]);
+    }
+    for (const name of ['RATE_LIMITS', 'JOBS']) expect(problems({ [name]: 'yes' })).toContain(`${name}: must be true or false`);
+  });
+
+  it('DB_POOL_SIZE counts the job runner: the request pool gets the rest', () => {
+    const byDefault = loadConfig({});
+    expect(byDefault.database.poolSize + byDefault.jobs.poolSize).toBe(14);
+    expect(byDefault.jobs.poolSize).toBe(3);
+    const small = loadConfig({ DB_POOL_SIZE: '5' });
+    expect([small.database.poolSize, small.jobs.poolSize]).toEqual([4, 1]);
+    const noJobs = loadConfig({ DB_POOL_SIZE: '5', JOBS: 'false' });
+    expect([noJobs.database.poolSize, noJobs.jobs.poolSize]).toEqual([5, 0]);
+    expect(loadConfig({ DB_POOL_SIZE: '40' }).jobs.poolSize).toBe(4);
+    expect(problems({ DB_POOL_SIZE: '1' })).toContain('DB_POOL_SIZE: must be at least 2 while JOBS is on');
+  });
+
+  it('SHUTDOWN_GRACE_MS bounds the job runner stop, leaving time to close the database', () => {
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '30000' }).jobs.stopTimeoutMs).toBe(28_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '2000' }).jobs.stopTimeoutMs).toBe(1_600);
+  });
+});

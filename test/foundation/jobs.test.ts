@@ -55,3 +55,34 @@ describe('job runner', () => {
     expect(() => runner.define({ name: 'late', handler: async () => undefined })).toThrow(/after the runner started/);
   });
 });
+
+describe('job runner stop', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.close());
+
+  it('waits for a running job no longer than stopTimeoutMs (the server passes SHUTDOWN_GRACE_MS), not a fixed 10 s', async () => {
+    const runner = new JobRunner(database.url, pino({ level: 'silent' }), { stopTimeoutMs: 1_000 });
+    let running = false;
+    runner.define<object>({
+      name: 'test-slow',
+      pollingIntervalSeconds: 0.5,
+      handler: async () => {
+        running = true;
+        await new Promise((resolve) => setTimeout(resolve, 30_000).unref());
+      },
+    });
+    await runner.start();
+    await runner.enqueue('test-slow', {});
+    const deadline = Date.now() + 20_000;
+    while (!running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(running).toBe(true);
+    const started = Date.now();
+    await runner.stop();
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(8_000); // the fixed stop it replaces waited 10 s
+  }, 60_000);
+});

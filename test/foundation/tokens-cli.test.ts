@@ -101,4 +101,17 @@ describe('token CLI', () => {
     expect((await cli('revoke', '00000000-0000-7000-8000-000000000000')).code).toBe(2);
     expect((await cli('frobnicate')).code).toBe(2);
   }, 120_000); // five CLI processes, each starting Node, tsx and a database pool
+
+  it('an unknown option or an option without its value is a usage error (2); --help prints the usage and exits 0', async () => {
+    const unknown = await cli('create', '--tem', 'acme', '--user', 'b');
+    expect(unknown.code, unknown.stderr).toBe(2);
+    expect(unknown.stderr).toContain('--tem');
+    expect(unknown.stderr).toContain('Usage:');
+    const missingValue = await cli('list', '--team');
+    expect(missingValue.code, missingValue.stderr).toBe(2);
+    expect(missingValue.stderr).toContain('--team');
+    const help = await cli('--help');
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage:');
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envFlag } from '../../lib/env-flag.js';
 import { parseSecretKey } from '../../lib/crypto/secret-box.js';
 import { parsePrivateHostList } from '../../lib/net/address-policy.js';
 
@@ -33,10 +34,7 @@ export const gitIntegrationEnv = z.object({
     .transform((v) => v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.enum(PROTOCOLS)).min(1)),
   /** Allow remotes on loopback, private, link-local and metadata addresses (tests, on-prem). */
-  GIT_ALLOW_PRIVATE_HOSTS: z
-    .enum(['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+  GIT_ALLOW_PRIVATE_HOSTS: envFlag.default(false),
   /**
    * Finer than GIT_ALLOW_PRIVATE_HOSTS: host names and networks (CIDR) that remotes may
    * resolve to although private, e.g. `gitea.internal,10.20.0.0/16` for a self-hosted
