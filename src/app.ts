@@ -19,6 +19,8 @@ import healthRoutes from './modules/health/routes.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
+import tokensModule from './modules/tokens/index.js';
+import dashboardModule from './modules/dashboard/index.js';
 import workspaceModule, { WORKSPACE_ROOTS } from './modules/workspace/index.js';
 
 export interface AppDependencies {
@@ -48,7 +50,7 @@ interface ApiSurface {
 const API_SURFACES: ApiSurface[] = [
   { prefix: '/api/v1', dialect: 'acai', modules: [acaiModule] },
   { prefix: '/v1', dialect: 'workspace', modules: [workspaceModule] },
-  { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule, pipelinesModule] },
+  { prefix: '/api', dialect: 'platform', modules: [gitIntegrationModule, pipelinesModule, tokensModule] },
 ];
 
 /**
@@ -132,6 +134,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
 
   for (const alias of ROOT_ALIASES) await registerRootAlias(app, alias);
+
+  // HTML pages for people, with cookie sessions; error pages instead of a JSON dialect.
+  await app.register(dashboardModule, { prefix: '/dashboard' });
 
   return app;
 }

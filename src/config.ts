@@ -6,6 +6,7 @@ import { githubAppEnvProblems, gitIntegrationEnv, toGitIntegrationConfig } from 
 import { pipelinesEnv, toPipelinesConfig } from './modules/pipelines/config.js';
 import { featureStatesEnv, pushEnv, toFeatureStatesConfig, toPushConfig } from './modules/acai/env.js';
 import { toWorkspaceConfig, workspaceEnv } from './modules/workspace/env.js';
+import { dashboardEnv, toDashboardConfig } from './modules/dashboard/env.js';
 
 // Read and validated once at start; everything else receives the parsed object.
 
@@ -49,6 +50,7 @@ const envSchema = z.object({
   ...featureStatesEnv.shape,
   ...pushEnv.shape,
   ...workspaceEnv.shape,
+  ...dashboardEnv.shape,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -105,6 +107,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     acaiFeatureStates: toFeatureStatesConfig(env),
     acaiPush: toPushConfig(env),
     workspace: toWorkspaceConfig(env),
+    dashboard: toDashboardConfig(env),
   };
 }
 

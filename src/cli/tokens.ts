@@ -5,11 +5,15 @@ import { openDatabase, type Database } from '../db/database.js';
 import { parseDuration } from '../lib/duration.js';
 import { ALL_SCOPES, isScope, type Scope } from '../lib/auth/scopes.js';
 import { createToken, listTokens, revokeToken, type TokenSummary } from '../lib/auth/tokens.js';
+import { createLoginLink } from '../modules/dashboard/sessions/service.js';
 
 const USAGE = `Usage:
   npm run --silent tokens -- create --team <team> --user <user> [--name <name>] [--scopes a,b] [--expires-in 30d] [--json]
   npm run --silent tokens -- list [--team <team>] [--json]
   npm run --silent tokens -- revoke <id> [--json]
+  npm run --silent tokens -- login-link --team <team> --user <user> [--scopes a,b] [--base-url http://host:4000] [--json]
+
+login-link prints a dashboard sign-in link: single use, valid 15 minutes (default scopes: all).
 
 Works directly on the database: DATABASE_URL when set, otherwise the embedded one in DATA_DIR
 (which must not be in use by a running server).
@@ -31,6 +35,7 @@ function parseCommandLine(argv: string[]) {
         name: { type: 'string' },
         scopes: { type: 'string' },
         'expires-in': { type: 'string' },
+        'base-url': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -120,6 +125,16 @@ async function run(argv: string[], db: () => Promise<Database>): Promise<string>
       const revoked = await revokeToken((await db()).prisma, id);
       if (!revoked) throw new UsageError(`No token with id ${id}`);
       return values.json ? JSON.stringify({ id, revoked: true }) : `Revoked ${id}.`;
+    }
+    case 'login-link': {
+      if (!values.team || !values.user) throw new UsageError('login-link needs --team and --user');
+      const scopes = parseScopes(values.scopes);
+      const base = (values['base-url'] ?? process.env.DASHBOARD_BASE_URL ?? `http://localhost:${process.env.PORT ?? 4000}`).replace(/\/+$/, '');
+      if (!/^https?:\/\/[^/\s]+$/.test(base)) throw new UsageError('--base-url must be an origin such as https://specs.example.com');
+      const link = await createLoginLink((await db()).prisma, { team: values.team, user: values.user, scopes });
+      const url = `${base}/dashboard/login/link?code=${link.code}`;
+      if (values.json) return JSON.stringify({ url, expires_at: link.expiresAt.toISOString() });
+      return [`Sign-in link for ${values.user} in team ${values.team} (single use, until ${link.expiresAt.toISOString()}):`, '', `  ${url}`].join('\n');
     }
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);

@@ -46,6 +46,7 @@ function realId(path: string, param: string): string {
   if (REAL_IDS[param]) return REAL_IDS[param];
   if (path.startsWith('/v1/devices')) return world.ids.device;
   if (path.startsWith('/api/pipelines')) return world.ids.pipeline;
+  if (path.startsWith('/api/tokens')) return world.ids.token;
   return world.ids.operation;
 }
 

@@ -34,8 +34,11 @@ export function appRoutes(app: FastifyInstance): AppRoute[] {
   return routes;
 }
 
+/** Browser pages (cookie sessions, HTML, CSRF): test/modules/dashboard covers them, not this Bearer-token matrix. */
+export const BROWSER_ROUTES = /^\/dashboard(\/|$)/;
+
 export function protectedRoutes(app: FastifyInstance): AppRoute[] {
-  return appRoutes(app).filter((route) => !PUBLIC_ROUTES.some((pattern) => pattern.test(route.url)));
+  return appRoutes(app).filter((route) => !PUBLIC_ROUTES.some((pattern) => pattern.test(route.url)) && !BROWSER_ROUTES.test(route.url));
 }
 
 export const routeName = (route: AppRoute) => `${route.method} ${route.url}`;

@@ -5,6 +5,7 @@ import { gitTestEnv, waitForOperation } from '../modules/git-integration/helpers
 import { seedAcai } from '../modules/acai/fixtures.js';
 import { scenario } from '../modules/acai/scenario.js';
 import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
+import { createToken } from '../../src/lib/auth/tokens.js';
 import { canonicalUrl, type AppRoute } from './routes.js';
 
 // One app with team A owning one resource of every kind (acai data, device,
@@ -23,6 +24,8 @@ export interface WorldIds {
   pipeline: string;
   operation: string;
   sshKey: string;
+  /** A second token of team A (not authA's own: revoking it must not lock team A out of the other tests). */
+  token: string;
 }
 
 export interface World {
@@ -76,7 +79,8 @@ export async function createWorld(options: { env?: Record<string, string> } = {}
   const done = await waitForOperation(t, authA, operation);
   expect(done.status, JSON.stringify(done)).toBe('succeeded');
 
-  const ids = { device, binding, pushSession, pullSession, pipeline, operation, sshKey };
+  const token = (await createToken(t.db.prisma, { team: TEAM_A, user: 'ann', name: 'sec-a-spare' })).id;
+  const ids = { device, binding, pushSession, pullSession, pipeline, operation, sshKey, token };
   return {
     t,
     remotes,
@@ -104,6 +108,7 @@ function paramValue(url: string, param: string, ids: WorldIds): string {
   if (param === 'id' && url.startsWith('/api/pipelines/')) return ids.pipeline;
   if (param === 'id' && url.startsWith('/api/git-integration/operations/')) return ids.operation;
   if (param === 'id' && url.startsWith('/api/git-integration/ssh-keys/')) return ids.sshKey;
+  if (param === 'id' && url.startsWith('/api/tokens/')) return ids.token;
   throw new Error(`no id known for :${param} in ${url}: add it to test/security/world.ts`);
 }
 
@@ -150,6 +155,7 @@ export function validRequest(route: AppRoute, ids: WorldIds, repositoryUrl: stri
     'POST /api/git-integration/test': { body: {} },
     'POST /api/pipelines': { body: { name: 'another', definition: {} } },
     'PATCH /api/pipelines/:id': { body: { name: 'renamed' } },
+    'POST /api/tokens': { body: { name: 'sec-token' } },
   };
   return requests[key] ?? {};
 }

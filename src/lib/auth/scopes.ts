@@ -7,7 +7,10 @@ export const ALL_SCOPES = [
   'impls:write',
   'states:read',
   'states:write',
+  // Sign in to the dashboard and read its pages (a token pasted at sign-in needs it too).
   'team:read',
+  // Manage the team's API tokens (the dashboard's tokens page and /api/tokens).
+  'team:admin',
   'workspace:read',
   'workspace:write',
   'pipelines:read',

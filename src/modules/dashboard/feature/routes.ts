@@ -1,0 +1,19 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { notFound } from '../../../lib/errors.js';
+import { sendPage, viewerOf } from '../context.js';
+import { featureParams } from '../matrix/schemas.js';
+import { readCoverage } from '../matrix/service.js';
+import { featurePage } from './view.js';
+
+const featureRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/t/:team/p/:product/f/:feature', { schema: { hide: true, params: featureParams } }, async (request, reply) => {
+    const viewer = viewerOf(request);
+    const { product, feature } = request.params;
+    // The same single statement as the matrix, narrowed to one feature.
+    const coverage = await readCoverage(app.db.prisma, viewer.session.teamId, product, feature);
+    if (!coverage.features.includes(feature)) throw notFound(`Feature '${feature}' has no spec in product '${coverage.product.name}'`);
+    return sendPage(reply, featurePage(viewer, coverage, feature));
+  });
+};
+
+export default featureRoutes;

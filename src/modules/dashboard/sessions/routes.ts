@@ -1,0 +1,123 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { forbidden } from '../../../lib/errors.js';
+import { html } from '../html.js';
+import { page } from '../layout.js';
+import { BASE, SESSION_COOKIE, sendPage, teamUrl, viewerOf } from '../context.js';
+import { linkForm, linkQuery, tokenForm } from './schemas.js';
+import { endSession, signInWithLink, signInWithToken, SignInError, type SignInFailure } from './service.js';
+
+const FAILURES: Record<SignInFailure, string> = {
+  invalid_link: 'This sign-in link is unknown, used or expired. Ask an operator for a new one.',
+  invalid_token: 'This API token is unknown, revoked or expired.',
+  missing_scope: 'This sign-in does not carry the team:read permission the dashboard needs.',
+};
+
+/**
+ * A sign-in form posted from another site is refused: browsers send Sec-Fetch-Site (or at least
+ * Origin) with a POST, and neither may name a foreign origin. (There is no session yet to bind a
+ * CSRF token to; this is what stops login CSRF.)
+ */
+function assertSameOrigin(request: FastifyRequest): void {
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site sign-in refused');
+  const origin = request.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') {
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    if (host !== request.host) throw forbidden('Cross-site sign-in refused');
+  }
+}
+
+function signInPage(message?: string, status = 200) {
+  return {
+    status,
+    body: page({
+      title: 'Sign in',
+      viewer: null,
+      body: html`<h1>Sign in</h1>
+${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
+<p>Open the one-time link an operator gave you (<code>npm run tokens -- login-link --team &lt;team&gt; --user &lt;you&gt;</code>), or paste an API token of your team once. The token is not kept in the browser.</p>
+<form method="post" action="${BASE}/login/token">
+  <label for="token">API token</label>
+  <input id="token" name="token" type="password" autocomplete="off" required maxlength="200" size="50">
+  <p><button type="submit" class="primary">Sign in</button></p>
+</form>`,
+    }),
+  };
+}
+
+export default (async (app, options: { sessionTtlMs: number }) => {
+  const ttl = options.sessionTtlMs;
+
+  function startSession(reply: FastifyReply, id: string) {
+    void reply.setCookie(SESSION_COOKIE, id, {
+      path: BASE,
+      httpOnly: true,
+      sameSite: 'lax',
+      // https as the client sees it: request.protocol honours X-Forwarded-Proto only from proxies TRUST_PROXY trusts.
+      secure: 'auto',
+      signed: true,
+      maxAge: Math.floor(ttl / 1000),
+    });
+    return reply.code(303).header('location', BASE).send();
+  }
+
+  async function failed(reply: FastifyReply, error: unknown) {
+    if (!(error instanceof SignInError)) throw error;
+    const view = signInPage(FAILURES[error.reason], error.reason === 'missing_scope' ? 403 : 401);
+    return sendPage(reply, view.body, view.status);
+  }
+
+  app.get('/login', { schema: { hide: true } }, async (request, reply) => {
+    if (request.dashboard) return reply.code(303).header('location', teamUrl(request.dashboard.session.teamName)).send();
+    return sendPage(reply, signInPage().body);
+  });
+
+  // The link's code is in the URL: these two routes log at warn only, so it never reaches a request log line.
+  app.get('/login/link', { logLevel: 'warn', schema: { hide: true, querystring: linkQuery } }, async (request, reply) => {
+    // A GET never consumes the link (mail scanners and link previews fetch URLs); the button does.
+    const body = html`<h1>Sign in</h1>
+<p>This one-time link signs you in to the acai dashboard. It works once, within 15 minutes of being made.</p>
+<form method="post" action="${BASE}/login/link">
+  <input type="hidden" name="code" value="${request.query.code ?? ''}">
+  <button type="submit" class="primary">Continue and sign in</button>
+</form>`;
+    return sendPage(reply, page({ title: 'Sign in', viewer: null, body }));
+  });
+
+  app.post('/login/link', { logLevel: 'warn', schema: { hide: true, body: linkForm } }, async (request, reply) => {
+    assertSameOrigin(request);
+    try {
+      return startSession(reply, await signInWithLink(app.db.prisma, request.body.code, ttl));
+    } catch (error) {
+      return failed(reply, error);
+    }
+  });
+
+  app.post('/login/token', { schema: { hide: true, body: tokenForm } }, async (request, reply) => {
+    assertSameOrigin(request);
+    try {
+      return startSession(reply, await signInWithToken(app.db.prisma, request.body.token, ttl));
+    } catch (error) {
+      return failed(reply, error);
+    }
+  });
+
+  app.get('/', { schema: { hide: true } }, async (request, reply) =>
+    reply.code(303).header('location', request.dashboard ? teamUrl(request.dashboard.session.teamName) : `${BASE}/login`).send(),
+  );
+}) satisfies FastifyPluginAsyncZod<{ sessionTtlMs: number }>;
+
+/** Signing out ends the session in the database, not only in this browser; a member route (session and CSRF checked). */
+export const logoutRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+    await endSession(app.db.prisma, viewerOf(request).session.idHash);
+    void reply.clearCookie(SESSION_COOKIE, { path: BASE });
+    return reply.code(303).header('location', `${BASE}/login`).send();
+  });
+};

@@ -1,0 +1,74 @@
+import type { PrismaClient } from '../../../generated/prisma/client.js';
+import { uuidv7 } from '../../../lib/ids.js';
+
+// The SQL of dashboard sessions and login links. Only hashes of ids and links are stored.
+
+export interface SessionRow {
+  id_hash: string;
+  team_id: string;
+  team_name: string;
+  user_id: string;
+  user_name: string;
+  token_id: string | null;
+  scopes: string[];
+}
+
+/**
+ * A live session in one statement: not revoked, not expired, and when it was made from an API
+ * token, that token still active; a token session has the token's current scopes.
+ */
+export async function selectLiveSession(prisma: PrismaClient, idHash: string, now: Date): Promise<SessionRow | null> {
+  const rows = await prisma.$queryRaw<SessionRow[]>`
+    SELECT s.id_hash, s.team_id::text, t.name AS team_name, s.user_id::text, u.name AS user_name, s.token_id::text,
+           COALESCE(a.scopes, s.scopes) AS scopes
+      FROM dashboard_sessions s
+      JOIN teams t ON t.id = s.team_id
+      JOIN users u ON u.id = s.user_id AND u.team_id = s.team_id
+      LEFT JOIN api_tokens a ON a.id = s.token_id
+     WHERE s.id_hash = ${idHash} AND s.revoked_at IS NULL AND s.expires_at > ${now}
+       AND (s.token_id IS NULL OR (a.revoked_at IS NULL AND (a.expires_at IS NULL OR a.expires_at > ${now})))`;
+  return rows[0] ?? null;
+}
+
+export async function insertSession(
+  prisma: PrismaClient,
+  session: { idHash: string; teamId: string; userId: string; tokenId: string | null; scopes: string[]; expiresAt: Date },
+): Promise<void> {
+  await prisma.dashboardSession.create({ data: { id: uuidv7(), ...session } });
+}
+
+export async function markSessionRevoked(prisma: PrismaClient, idHash: string, now: Date): Promise<void> {
+  await prisma.dashboardSession.updateMany({ where: { idHash, revokedAt: null }, data: { revokedAt: now } });
+}
+
+export async function insertLoginLink(
+  prisma: PrismaClient,
+  link: { linkHash: string; teamId: string; userId: string; scopes: string[]; expiresAt: Date },
+): Promise<void> {
+  await prisma.dashboardLoginLink.create({ data: { id: uuidv7(), ...link } });
+}
+
+/** Uses a link at most once: the UPDATE that sets used_at is the check, so two racing uses get one session. */
+export async function consumeLoginLink(
+  prisma: PrismaClient,
+  linkHash: string,
+  now: Date,
+): Promise<{ team_id: string; user_id: string; scopes: string[] } | null> {
+  const rows = await prisma.$queryRaw<{ team_id: string; user_id: string; scopes: string[] }[]>`
+    UPDATE dashboard_login_links SET used_at = ${now}
+     WHERE link_hash = ${linkHash} AND used_at IS NULL AND expires_at > ${now}
+    RETURNING team_id::text, user_id::text, scopes`;
+  return rows[0] ?? null;
+}
+
+export async function upsertTeamUser(prisma: PrismaClient, team: string, user: string): Promise<{ teamId: string; userId: string }> {
+  return prisma.$transaction(async (tx) => {
+    const teamRow = await tx.team.upsert({ where: { name: team }, create: { id: uuidv7(), name: team }, update: {} });
+    const userRow = await tx.user.upsert({
+      where: { teamId_name: { teamId: teamRow.id, name: user } },
+      create: { id: uuidv7(), teamId: teamRow.id, name: user },
+      update: {},
+    });
+    return { teamId: teamRow.id, userId: userRow.id };
+  });
+}

@@ -1,0 +1,73 @@
+import type { PrismaClient } from '../../../generated/prisma/client.js';
+import { notFound, unprocessable } from '../../../lib/errors.js';
+import { createToken } from '../../../lib/auth/tokens.js';
+import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
+import { markRevoked, selectNames, selectTeamToken, selectTeamTokens, type TeamTokenRow } from './store.js';
+
+// Team token management, shared by the JSON API (/api/tokens) and the dashboard's tokens page.
+
+export type TokenState = 'active' | 'expired' | 'revoked';
+
+export interface TeamToken extends TeamTokenRow {
+  state: TokenState;
+}
+
+/** Whoever manages tokens: a team member holding `team:admin` (through an API token or a dashboard session). */
+export interface TokenManager {
+  teamId: string;
+  userId: string;
+  scopes: ReadonlySet<string>;
+}
+
+export interface NewToken {
+  name: string;
+  expiresAt?: Date | null;
+  scopes?: readonly Scope[];
+}
+
+export function tokenState(token: Pick<TeamTokenRow, 'expiresAt' | 'revokedAt'>, now = new Date()): TokenState {
+  if (token.revokedAt) return 'revoked';
+  if (token.expiresAt && token.expiresAt <= now) return 'expired';
+  return 'active';
+}
+
+export async function listTeamTokens(prisma: PrismaClient, teamId: string, now = new Date()): Promise<TeamToken[]> {
+  return (await selectTeamTokens(prisma, teamId)).map((row) => ({ ...row, state: tokenState(row, now) }));
+}
+
+/**
+ * The default scopes of a new token: the manager's own, except `team:admin` (a token that
+ * manages tokens is made deliberately, by asking for it). Asking for a scope the manager
+ * does not hold is refused: nobody hands out more than they have.
+ */
+export function grantedScopes(manager: TokenManager, requested: readonly Scope[] | undefined): Scope[] {
+  const held = ALL_SCOPES.filter((scope) => manager.scopes.has(scope));
+  if (requested === undefined) return held.filter((scope) => scope !== 'team:admin');
+  const missing = requested.filter((scope) => !manager.scopes.has(scope));
+  if (missing.length > 0) throw unprocessable(`You cannot grant scope(s) you do not hold: ${missing.join(', ')}`);
+  return [...new Set(requested)];
+}
+
+/** Creates a token owned by the manager; the raw token is in the result and nowhere else. */
+export async function createTeamToken(prisma: PrismaClient, manager: TokenManager, input: NewToken, now = new Date()) {
+  if (input.expiresAt && input.expiresAt <= now) throw unprocessable('expires_at must be in the future');
+  const scopes = grantedScopes(manager, input.scopes);
+  const names = await selectNames(prisma, manager.teamId, manager.userId);
+  if (!names) throw notFound('Your user no longer exists in this team');
+  const created = await createToken(prisma, { team: names.team, user: names.user, name: input.name, scopes, expiresAt: input.expiresAt ?? null });
+  const token = await selectTeamToken(prisma, manager.teamId, created.id);
+  return { token: created.token, summary: { ...token!, state: tokenState(token!, now) } };
+}
+
+/** Revokes a token of the team; sessions signed in with it end with it (their rows reference it). */
+export async function revokeTeamToken(prisma: PrismaClient, teamId: string, id: string, now = new Date()): Promise<TeamToken> {
+  if (!(await markRevoked(prisma, teamId, id, now))) throw notFound('Token not found');
+  const token = (await selectTeamToken(prisma, teamId, id))!;
+  return { ...token, state: tokenState(token, now) };
+}
+
+export async function getTeamToken(prisma: PrismaClient, teamId: string, id: string, now = new Date()): Promise<TeamToken> {
+  const token = await selectTeamToken(prisma, teamId, id);
+  if (!token) throw notFound('Token not found');
+  return { ...token, state: tokenState(token, now) };
+}

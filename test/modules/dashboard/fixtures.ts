@@ -1,0 +1,59 @@
+import type { TestApp } from '../../helpers/app.js';
+import { createLoginLink } from '../../../src/modules/dashboard/sessions/service.js';
+import type { Scope } from '../../../src/lib/auth/scopes.js';
+
+// A product with a parent and a child implementation, made the way a team makes it: two pushes.
+
+export const REPO = 'github.com/acme/shop';
+export const MAIN_SHA = 'a'.repeat(40);
+export const CHILD_SHA = 'b'.repeat(40);
+
+export async function pushProduct(t: TestApp, token: string, product = 'shop'): Promise<void> {
+  const spec = (feature: string, requirements: Record<string, unknown>, commit: string) => ({
+    feature: { name: feature, product },
+    requirements,
+    meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: commit },
+  });
+  const push = async (payload: object) => {
+    const response = await t.http().post('/api/v1/push').set('Authorization', `Bearer ${token}`).send(payload);
+    if (response.status !== 200) throw new Error(`push failed: ${response.status} ${JSON.stringify(response.body)}`);
+  };
+  await push({
+    repo_uri: REPO,
+    branch_name: 'main',
+    commit_hash: MAIN_SHA,
+    specs: [
+      spec('cart', { 'cart.ITEMS.1': { requirement: 'Add an item' }, 'cart.ITEMS.2': { requirement: 'Remove an item' } }, MAIN_SHA),
+      spec('checkout', { 'checkout.PAY.1': { requirement: 'Pay by card' }, 'checkout.PAY.2': { requirement: 'Old way', deprecated: true } }, MAIN_SHA),
+    ],
+    references: { override: false, data: { 'cart.ITEMS.1': [{ path: 'src/cart.ts:12', is_test: false }, { path: 'test/cart.test.ts:3', is_test: true }] } },
+  });
+  // The child tracks its own branch and pushes one more feature; cart and checkout come from main.
+  await push({
+    repo_uri: REPO,
+    branch_name: 'feature/wishlist',
+    commit_hash: CHILD_SHA,
+    parent_impl_name: 'main',
+    specs: [spec('wishlist', { 'wishlist.LIST.1': { requirement: 'Keep a list' } }, CHILD_SHA)],
+  });
+}
+
+export async function setState(t: TestApp, token: string, implementation: string, feature: string, states: Record<string, object>, product = 'shop') {
+  const response = await t
+    .http()
+    .patch('/api/v1/feature-states')
+    .set('Authorization', `Bearer ${token}`)
+    .send({ product_name: product, implementation_name: implementation, feature_name: feature, states });
+  if (response.status !== 200) throw new Error(`states failed: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+export async function loginCode(t: TestApp, team: string, user: string, scopes?: Scope[]): Promise<string> {
+  return (await createLoginLink(t.db.prisma, { team, user, scopes })).code;
+}
+
+/** The value of the hidden _csrf field of a page. */
+export function csrfOf(pageHtml: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(pageHtml);
+  if (!match) throw new Error('no CSRF field on the page');
+  return match[1]!;
+}
