@@ -12,6 +12,7 @@ import authPlugin from './plugins/auth.js';
 import openapiPlugin from './plugins/openapi.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import corsPlugin from './plugins/cors.js';
+import metricsPlugin from './plugins/metrics.js';
 import { useErrorDialect, useErrorHandler, sendError, toAppError } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(openapiPlugin);
   await app.register(securityHeadersPlugin);
   await app.register(corsPlugin);
+  await app.register(metricsPlugin);
 
   // Outside every API surface (e.g. a typo at the root) the platform dialect applies,
   // except below the roots of an alias (e.g. `/devices/x/unknown`: workspace dialect).

@@ -39,6 +39,8 @@ const envSchema = z.object({
   JOBS: envFlag.default(true),
   /** How often each instance looks for expired jobs and for workers whose heartbeat stopped. */
   JOBS_MONITOR_INTERVAL_SECONDS: positiveInt.max(3600).default(15),
+  /** Serves GET /metrics (Prometheus) to this bearer token; unset = no /metrics route. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Browser origins (e.g. the pipeline UI) allowed to call the API; none by default (no CORS headers). */
   CORS_ALLOWED_ORIGINS: z
     .string()
@@ -102,6 +104,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       stopTimeoutMs: Math.round(Math.max(env.SHUTDOWN_GRACE_MS * 0.8, env.SHUTDOWN_GRACE_MS - 2000)),
     },
     cors: { allowedOrigins: env.CORS_ALLOWED_ORIGINS },
+    metrics: { token: env.METRICS_TOKEN },
     gitIntegration: toGitIntegrationConfig(env),
     pipelines: toPipelinesConfig(env),
     acaiFeatureStates: toFeatureStatesConfig(env),

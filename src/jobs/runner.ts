@@ -1,5 +1,6 @@
 import { PgBoss, type QueuePolicy, type Db as IDatabase } from 'pg-boss';
 import type { Logger } from 'pino';
+import { jobDuration } from '../lib/metrics.js';
 
 // A small typed layer over pg-boss: modules define their queues and handlers,
 // the server starts and stops the runner. Jobs live in Postgres (schema `pgboss`),
@@ -111,7 +112,14 @@ export class JobRunner {
           for (const job of jobs) {
             const log = this.logger.child({ queue: definition.name, jobId: job.id, retryCount: job.retryCount });
             log.debug('job started');
-            await definition.handler(job.data, { jobId: job.id, retryCount: job.retryCount, log, signal: job.signal });
+            const timer = jobDuration.startTimer({ queue: definition.name });
+            try {
+              await definition.handler(job.data, { jobId: job.id, retryCount: job.retryCount, log, signal: job.signal });
+              timer({ outcome: 'completed' });
+            } catch (error) {
+              timer({ outcome: 'failed' });
+              throw error;
+            }
             log.debug('job finished');
           }
         },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { processRegistry } from '../../src/lib/metrics.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 describe('job runner', () => {
@@ -49,6 +50,12 @@ describe('job runner', () => {
     await runner.enqueue('test-double', { value: 7 });
     await waitFor(() => seen.some((s) => s.value === 14));
     expect(seen.find((s) => s.value === 14)!.retryCount).toBe(1);
+  });
+
+  it('records how long each job ran, by queue and outcome (the GET /metrics job durations)', async () => {
+    const text = await processRegistry.getSingleMetricAsString('specsync_job_duration_seconds');
+    expect(text).toMatch(/^specsync_job_duration_seconds_count\{queue="test-double",outcome="completed"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^specsync_job_duration_seconds_count\{queue="test-double",outcome="failed"\} 1$/m);
   });
 
   it('refuses to define a queue after start', () => {
