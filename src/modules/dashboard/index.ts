@@ -45,6 +45,7 @@ const dashboardModule: FastifyPluginAsync = async (app) => {
   app.decorateRequest('dashboard', null);
 
   app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith(`${BASE}/assets/`)) return; // public files: no session lookup
     const signed = request.cookies[SESSION_COOKIE];
     if (!signed) return;
     const unsigned = request.unsignCookie(signed);

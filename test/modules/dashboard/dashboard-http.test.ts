@@ -164,7 +164,8 @@ describe('dashboard pages', () => {
     const url = `/dashboard/t/acme/p/shop/i/${encodeURIComponent('feature/wishlist')}/f/cart`;
     const page = await agent.get(url);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('inherited (main: main)');
+    expect(page.text).toContain('<dt>Spec</dt><dd>inherited from main, branch main</dd>');
+    expect(page.text).toContain('<dt>States</dt><dd>inherited from main</dd>');
     expect(page.text).toContain(`href="https://github.com/acme/shop/blob/${'a'.repeat(40)}/src/cart.ts#L12"`);
     const saved = await agent.post(url).type('form').send({ _csrf: csrfOf(page.text), acid: 'cart.ITEMS.2', status: 'completed', comment: 'done in the child' });
     expect(saved.status).toBe(303);

@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-describe('tokens -- login-link', () => {
+describe('tokens -- login-link (the CLI starts a process: slow on a loaded machine)', { timeout: 180_000 }, () => {
   it('prints a one-time link for the given origin, valid 15 minutes, that signs the user in once', async () => {
     const result = await cli('login-link', '--team', 'acme', '--user', 'alice', '--base-url', 'https://specs.example.com/', '--json');
     expect(result.code, result.stderr).toBe(0);

@@ -66,6 +66,7 @@ button.link { border: none; background: none; color: var(--link); text-decoratio
 .notice { border: 1px solid var(--accent); border-radius: 6px; padding: .75rem; margin: 1rem 0; background: var(--panel); }
 .error { border-color: var(--danger); }
 code.secret { display: block; overflow-wrap: anywhere; padding: .5rem; border: 1px dashed var(--line); margin: .5rem 0; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
 .req { border-bottom: 1px solid var(--line); padding: .75rem 0; }
 .req h3 { font-size: 1rem; margin: 0; overflow-wrap: anywhere; }
 .req ul.refs { margin: .25rem 0; padding-left: 1.25rem; overflow-wrap: anywhere; }

@@ -10,10 +10,13 @@ type Acid = RequirementsView['context']['acids'][number];
 const anchorOf = (acid: string) => `req-${acid.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 function source(label: string, value: { source_type: string; implementation_name?: string; branch_names?: string[] }): Html {
+  const branches = value.branch_names?.length ? `, branch ${value.branch_names.join(', ')}` : '';
   const where =
     value.source_type === 'none'
       ? 'none yet'
-      : `${value.source_type === 'local' ? 'local' : 'inherited'} (${value.implementation_name}${value.branch_names?.length ? `: ${value.branch_names.join(', ')}` : ''})`;
+      : value.source_type === 'local'
+        ? `this implementation${branches}`
+        : `inherited from ${value.implementation_name}${branches}`;
   return html`<dt>${label}</dt><dd>${where}</dd>`;
 }
 
