@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type supertest from 'supertest';
 import { loggerOptions } from '../../src/http/logger.js';
 import { SecretBox } from '../../src/lib/crypto/secret-box.js';
-import { sshPrivateKeyContext } from '../../src/modules/git-integration/secret-contexts.js';
+import { sshPrivateKeyContext } from '../../src/modules/git-integration/settings/secret-contexts.js';
 import { CREDENTIALS_KEY, waitForOperation } from '../modules/git-integration/helpers.js';
 import { assertNoSecretsIn, CREDENTIAL_COLUMNS, credentialLikeColumns, dumpAllTables } from './secrets.js';
 import { createWorld, GIT_TOKEN, type World } from './world.js';

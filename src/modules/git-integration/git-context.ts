@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
@@ -7,10 +8,11 @@ import type { GitAuth } from '../../lib/git/auth.js';
 import { GitRepository } from '../../lib/git/repository.js';
 import type { PinnedRemote } from '../../lib/net/remote-target.js';
 import type { HostResolver } from '../../lib/net/resolver.js';
-import { installationTokenFor } from './github-app-access.js';
-import { requireInstallationLinked } from './github-app-links.js';
-import { loadGitIntegration, type GitIntegration } from './integration-store.js';
-import { requireSavedRemote } from './repository-url.js';
+import { installationTokenFor } from './settings/github-app-access.js';
+import { requireInstallationLinked } from './settings/github-app-links.js';
+import { loadGitIntegration, type GitIntegration } from './settings/store.js';
+import { requireSavedRemote } from './settings/repository-url.js';
+import { integrationDisabled, notConfigured } from './errors.js';
 
 // What every git operation of a team needs: the stored integration, credentials
 // usable by git (a GitHub App becomes an installation token), and the team's
@@ -22,6 +24,18 @@ export interface GitDeps {
   config: Config;
   /** Host name resolution (buildApp's `resolver`): every operation resolves and checks its remote again. */
   resolver: HostResolver;
+}
+
+/** The module's dependencies from its Fastify context (after the secrets plugin). app.db is read lazily: the OpenAPI generator builds the app without a database. */
+export function gitDepsOf(app: FastifyInstance): GitDeps {
+  return {
+    get prisma() {
+      return app.db.prisma;
+    },
+    secrets: app.gitSecrets,
+    config: app.config,
+    resolver: app.resolver,
+  };
 }
 
 export function gitDataDir(config: Config): string {
@@ -44,8 +58,8 @@ export function allowedProtocols(config: Config): string[] {
 /** The team's enabled integration, or a 409 the UI can show as-is. */
 export async function requireIntegration(deps: GitDeps, teamId: string): Promise<GitIntegration> {
   const integration = await loadGitIntegration(deps.prisma, teamId, deps.secrets);
-  if (!integration) throw conflict('Git integration is not configured for this team; save it first (POST /api/git-integration)');
-  if (!integration.enabled) throw conflict('Git integration is disabled for this team; enable it first');
+  if (!integration) throw notConfigured();
+  if (!integration.enabled) throw integrationDisabled();
   return integration;
 }
 

@@ -1,20 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify';
-import secretsPlugin from './secrets.js';
-import configRoutes from './config-routes.js';
-import sshKeyRoutes from './ssh-key-routes.js';
-import operationRoutes from './operations/routes.js';
-import statusRoutes from './status/routes.js';
-import historyRoutes from './history/routes.js';
-import connectionTestRoutes from './connection-test/routes.js';
-import { githubAppLinkRoutes } from './github-app-link-routes.js';
+import secretsPlugin from './settings/secrets.js';
+import { configRoutes } from './settings/routes.js';
+import { sshKeyRoutes } from './settings/ssh-key-routes.js';
+import { githubAppLinkRoutes } from './settings/github-app-link-routes.js';
+import { connectionTestRoutes } from './connection-test/routes.js';
+import { operationRoutes } from './operations/routes.js';
+import { defineGitOperationsQueue } from './operations/queue.js';
+import { statusRoutes } from './status/routes.js';
+import { historyRoutes } from './history/routes.js';
+import { gitDepsOf } from './git-context.js';
 
 /**
- * Git integration (`/api/git-integration`): configuration, connection test, and
- * push/pull operations run by the job runner, status and history.
+ * Git integration (`/api/git-integration`): settings, connection test, push/pull
+ * operations run by the job runner, status and history. What each feature owns: README.md.
  */
-const gitIntegrationModule: FastifyPluginAsync = async (app) => {
+const gitIntegrationModule: FastifyPluginAsync = async function gitIntegrationModule(app) {
   app.addHook('onRequest', app.authenticate);
   await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
+  if (app.jobs) defineGitOperationsQueue(app.jobs, gitDepsOf(app));
   // route plugins are registered here, one line each
   await app.register(configRoutes);
   await app.register(sshKeyRoutes);

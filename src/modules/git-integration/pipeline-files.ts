@@ -3,8 +3,8 @@ import secureJson from 'secure-json-parse';
 import { z } from 'zod';
 import { isPrefixedId } from '../../lib/ids.js';
 import { jsonTextNestsDeeperThan, MAX_JSON_DEPTH } from '../../lib/json-input.js';
-import type { PipelinesConfig } from '../pipelines/config.js';
-import { pipelineContentSchema } from '../pipelines/schemas.js';
+import type { PipelinesConfig } from '../pipelines/env.js';
+import { pipelineContentSchema } from '../pipelines/pipelines/schemas.js';
 
 // One pipeline = one file `<path_prefix><pipeline id>.json`:
 //

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { parseSecretKey, SecretBox } from '../../../src/lib/crypto/secret-box.js';
-import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
+import { loadGitIntegration } from '../../../src/modules/git-integration/settings/store.js';
 
 // Without GIT_CREDENTIALS_KEY the server makes its own key file in DATA_DIR.
 describe('credentials key file', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
-import { sshPrivateKeyContext } from '../../../src/modules/git-integration/secret-contexts.js';
+import { sshPrivateKeyContext } from '../../../src/modules/git-integration/settings/secret-contexts.js';
 
 describe('POST /api/git-integration/ssh-keys', () => {
   const KEY = randomBytes(32);

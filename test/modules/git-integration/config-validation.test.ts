@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrlPolicy } from '../../../src/modules/git-integration/repository-url.js';
+import { checkRepositoryUrl, normalizePathPrefix, type RepositoryUrlPolicy } from '../../../src/modules/git-integration/settings/repository-url.js';
 import { branchNameIssue } from '../../../src/modules/git-integration/branch-name.js';
 
 const STRICT: RepositoryUrlPolicy = { allowedProtocols: new Set(['https', 'ssh']), allowPrivateHosts: false };

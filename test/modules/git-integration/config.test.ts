@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
-import { gitCredentialsContext } from '../../../src/modules/git-integration/secret-contexts.js';
-import { loadGitIntegration } from '../../../src/modules/git-integration/integration-store.js';
+import { gitCredentialsContext } from '../../../src/modules/git-integration/settings/secret-contexts.js';
+import { loadGitIntegration } from '../../../src/modules/git-integration/settings/store.js';
 import { linkAs } from './github-app-link.js';
 
 const KEY = randomBytes(32);

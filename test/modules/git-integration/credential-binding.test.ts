@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
-import { resealLegacySecrets } from '../../../src/modules/git-integration/reseal-legacy-secrets.js';
-import { gitCredentialsContext, sshPrivateKeyContext } from '../../../src/modules/git-integration/secret-contexts.js';
+import { resealLegacySecrets } from '../../../src/modules/git-integration/settings/reseal-legacy-secrets.js';
+import { gitCredentialsContext, sshPrivateKeyContext } from '../../../src/modules/git-integration/settings/secret-contexts.js';
 import { CREDENTIALS_KEY, gitTestEnv, waitForOperation } from './helpers.js';
 
 // Stored credentials are sealed for one team and one row (AES-GCM associated data

@@ -9,8 +9,8 @@ import { PrismaClient } from '../../../src/generated/prisma/client.js';
 import { applyMigrations, readMigrations } from '../../../src/db/migrator.js';
 import { migrationsDir } from '../../../src/lib/paths.js';
 import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
-import { resealLegacySecrets } from '../../../src/modules/git-integration/reseal-legacy-secrets.js';
-import { gitCredentialsContext, sshPrivateKeyContext } from '../../../src/modules/git-integration/secret-contexts.js';
+import { resealLegacySecrets } from '../../../src/modules/git-integration/settings/reseal-legacy-secrets.js';
+import { gitCredentialsContext, sshPrivateKeyContext } from '../../../src/modules/git-integration/settings/secret-contexts.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 
 // The upgrade from unbound v1 credential envelopes, on a database that really went through it:

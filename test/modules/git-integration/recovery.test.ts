@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/database.js';
 import { GitRemotes } from '../../helpers/git-remotes.js';
 import { prefixedId } from '../../../src/lib/ids.js';
-import { GIT_OPERATIONS_QUEUE } from '../../../src/modules/git-integration/operations/job.js';
+import { GIT_OPERATIONS_QUEUE } from '../../../src/modules/git-integration/operations/queue.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
 
 // A process that dies mid-operation leaves the operation `running` and its job

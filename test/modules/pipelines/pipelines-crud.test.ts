@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { updatePipeline } from '../../../src/modules/pipelines/service.js';
+import { updatePipeline } from '../../../src/modules/pipelines/pipelines/service.js';
 
 const definition = { source: { kind: 'postgres', table: 'orders' }, steps: [{ op: 'dedupe', keys: ['id'] }] };
 

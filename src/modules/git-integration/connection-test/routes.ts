@@ -1,20 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { platformErrors } from '../../../http/platform-schemas.js';
 import { authOf } from '../../../plugins/auth.js';
+import { gitDepsOf } from '../git-context.js';
 import { connectionTestBody, connectionTestResponse } from './schemas.js';
 import { requestSlots } from '../request-slots.js';
 import { testConnection } from './service.js';
 
-const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
-  // app.db is read lazily: the OpenAPI generator builds the app without a database.
-  const deps = {
-    get prisma() {
-      return app.db.prisma;
-    },
-    secrets: app.gitSecrets,
-    config: app.config,
-    resolver: app.resolver,
-  };
+export const connectionTestRoutes: FastifyPluginAsyncZod = async function connectionTestRoutes(app) {
+  const deps = gitDepsOf(app);
   app.post(
     '/git-integration/test',
     {
@@ -28,5 +21,3 @@ const connectionTestRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-export default connectionTestRoutes;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { credentialsInput } from '../config-schemas.js';
+import { credentialsInput } from '../settings/schemas.js';
 
 export const connectionTestBody = z
   .object({

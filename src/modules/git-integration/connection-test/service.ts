@@ -1,18 +1,18 @@
 import type { z } from 'zod';
-import { conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
+import { conflict, invalidRequest, unavailable } from '../../../lib/errors.js';
 import type { GitAuth } from '../../../lib/git/auth.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
 import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { verifyGithubAppAccess } from '../github-app-access.js';
-import { installationLinkIssue } from '../github-app-links.js';
-import { loadGitIntegration, openStored } from '../integration-store.js';
-import { sshPrivateKeyContext } from '../secret-contexts.js';
+import { verifyGithubAppAccess } from '../settings/github-app-access.js';
+import { installationLinkIssue } from '../settings/github-app-links.js';
+import { loadGitIntegration, openTeamSshKey } from '../settings/store.js';
+import { notConfigured, sshKeyNotFound } from '../errors.js';
 import { parseGitUrl } from '../../../lib/net/git-url.js';
 import { gitTarget } from '../../../lib/net/remote-target.js';
-import { checkRemote } from '../repository-url.js';
+import { checkRemote } from '../settings/repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
-import { pinFirstHostKeys, pinnedHost } from '../ssh-host-keys.js';
+import { pinFirstHostKeys, pinnedHost } from '../settings/ssh-host-keys.js';
 import type { connectionTestBody } from './schemas.js';
 
 // POST /test: a real `git ls-remote` (and a dry-run push for write access) with a
@@ -24,7 +24,7 @@ type Body = z.infer<typeof connectionTestBody>;
 export async function testConnection(deps: GitDeps, teamId: string, body: Body) {
   const saved = await loadGitIntegration(deps.prisma, teamId, deps.secrets);
   const input = body?.repository_url ?? saved?.repositoryUrl;
-  if (!input) throw conflict('Git integration is not configured for this team; send repository_url or save the integration first');
+  if (!input) throw notConfigured('send repository_url or save the integration first');
   // Resolved and checked before any credential is prepared or any packet sent: a refused host gets
   // the same answer whatever its port (400 for the body's URL, 409 for a saved one that no longer passes).
   const checked = await checkRemote(input, deps.config.gitIntegration, deps.resolver);
@@ -70,9 +70,9 @@ async function bodyAuth(deps: GitDeps, teamId: string, url: string, credentials:
   if (!credentials) return null;
   if (credentials.type === 'token') return { type: 'token', token: credentials.token, username: credentials.username };
   if (credentials.type === 'ssh_key') {
-    const key = await deps.prisma.gitSshKey.findFirst({ where: { id: credentials.ssh_key_id, teamId } });
-    if (!key) throw notFound('SSH key not found');
-    return { type: 'ssh_key', privateKey: openStored(deps.secrets, key.encryptedPrivateKey, sshPrivateKeyContext(teamId, key.id)) };
+    const key = await openTeamSshKey(deps.prisma, deps.secrets, teamId, credentials.ssh_key_id);
+    if (!key) throw sshKeyNotFound();
+    return { type: 'ssh_key', privateKey: key.privateKey };
   }
   // An installation id is only used for a repository its account owns, on the App's host.
   const app = deps.config.gitIntegration.githubApp;

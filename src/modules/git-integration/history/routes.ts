@@ -1,19 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { platformErrors } from '../../../http/platform-schemas.js';
 import { authOf } from '../../../plugins/auth.js';
+import { gitDepsOf } from '../git-context.js';
 import { historyQuery, historyResponse } from './schemas.js';
 import { getHistory } from './service.js';
 
-const historyRoutes: FastifyPluginAsyncZod = async (app) => {
-  // app.db is read lazily: the OpenAPI generator builds the app without a database.
-  const deps = {
-    get prisma() {
-      return app.db.prisma;
-    },
-    secrets: app.gitSecrets,
-    config: app.config,
-    resolver: app.resolver,
-  };
+export const historyRoutes: FastifyPluginAsyncZod = async function historyRoutes(app) {
+  const deps = gitDepsOf(app);
   app.get(
     '/git-integration/history',
     {
@@ -23,5 +16,3 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => ({ data: await getHistory(deps, authOf(request).teamId, request.query) }),
   );
 };
-
-export default historyRoutes;

@@ -1,10 +1,10 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../ssh-host-keys.js';
+import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
-import { requireSavedUrl } from '../repository-url.js';
+import { requireSavedUrl } from '../settings/repository-url.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last
 // fetched by an operation (no network on this request), except when the clone

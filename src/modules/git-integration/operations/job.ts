@@ -2,14 +2,16 @@ import type { Logger } from 'pino';
 import { AppError } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
-import type { JobRunner } from '../../../jobs/runner.js';
 import type { GitDeps } from '../git-context.js';
-import { finishOperation, loadOperation, startAttempt, TERMINAL} from './operation-store.js';
+import { recordLastError } from '../settings/store.js';
+import { pullPayload, pushPayload } from './payloads.js';
+import type { GitOperationJob } from './queue.js';
+import { finishOperation, loadOperation, startAttempt, TERMINAL } from './store.js';
 import { runPull } from './pull-job.js';
 import { runPush } from './push-job.js';
 
-// The queue that runs git operations. Policy `key_strict_fifo` keyed by team:
-// one operation at a time per team, in submission order; teams run in parallel.
+// The job handler of a push or pull (queue.ts): loads the operation, parses its stored
+// request (payloads.ts) and runs it (push-job.ts, pull-job.ts).
 //
 // Crash recovery: a worker that dies leaves its job `active`; its heartbeat stops,
 // pg-boss fails the job at its next monitor pass (or at the latest expires it,
@@ -20,29 +22,8 @@ import { runPush } from './push-job.js';
 // retry is what we want). Its last pg-boss attempt is reserved for giving up
 // cleanly: the operation is marked failed with the reason.
 
-export const GIT_OPERATIONS_QUEUE = 'git-operations';
 /** Attempts that do work; pg-boss gets one more, used only to record the failure. */
-const WORK_ATTEMPTS = 3;
-
-export interface GitOperationJob {
-  operationId: string;
-  teamId: string;
-}
-
-export function defineGitOperationsQueue(jobs: JobRunner, deps: GitDeps): void {
-  jobs.define<GitOperationJob>({
-    name: GIT_OPERATIONS_QUEUE,
-    policy: 'key_strict_fifo',
-    retryLimit: WORK_ATTEMPTS,
-    retryDelaySeconds: 1,
-    expireInSeconds: deps.config.gitIntegration.operations.expireSeconds,
-    heartbeatSeconds: deps.config.gitIntegration.operations.heartbeatSeconds,
-    // Each team holds at most one worker (key_strict_fifo), so with more workers than busy
-    // teams a newcomer starts at once; beyond that, priorities give fair order (service.ts).
-    concurrency: deps.config.gitIntegration.operations.workers,
-    handler: (data, context) => handleOperation(deps, data, context.retryCount, context.log),
-  });
-}
+export const WORK_ATTEMPTS = 3;
 
 export async function handleOperation(deps: GitDeps, data: GitOperationJob, retryCount: number, log: Logger): Promise<void> {
   const op = await loadOperation(deps.prisma, data.operationId);
@@ -57,8 +38,8 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   if (op.status === 'running') log.info({ operationId: op.id, attempts: op.attempts }, 'resuming interrupted git operation');
 
   try {
-    if (op.kind === 'push') await runPush(deps, op);
-    else await runPull(deps, op);
+    if (op.kind === 'push') await runPush(deps, op, pushPayload.parse(op.request));
+    else await runPull(deps, op, pullPayload.parse(op.request));
   } catch (error) {
     const message = safeMessage(error);
     log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');
@@ -66,7 +47,7 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
     if (!isExpected(error)) log.error({ operationId: op.id, err: error }, 'unexpected error in git operation');
     // If even this write fails (database gone), the error propagates and pg-boss retries the job.
     await finishOperation(deps.prisma, op.id, { status: 'failed', error: message });
-    await deps.prisma.gitIntegrationConfig.updateMany({ where: { teamId: op.teamId }, data: { lastError: message } }).catch(() => undefined);
+    await recordLastError(deps.prisma, op.teamId, message).catch(() => undefined);
   }
 }
 

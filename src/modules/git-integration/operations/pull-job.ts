@@ -1,23 +1,19 @@
 import { conflict } from '../../../lib/errors.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../ssh-host-keys.js';
-import { canonicalJson, idFromPath, pipelineFileParser, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
-import { finishOperation, loadOperation, TERMINAL, type OperationRow } from './operation-store.js';
-import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { idFromPath, pipelineFileParser, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
+import { applyPipelineChanges, lockPipelinesWithBases } from '../../pipelines/pipelines/store.js';
+import { recordSync } from '../settings/store.js';
+import type { PullPayload } from './payloads.js';
+import { deleteSyncStates, finishOperation, loadOperation, TERMINAL, upsertSyncStates, type OperationRow } from './store.js';
 import { measureRemote } from './remote-state.js';
-import { planMerge, type AppPipeline, type GitPipeline, type Strategy } from './three-way-merge.js';
+import { planMerge, type AppPipeline, type GitPipeline } from './three-way-merge.js';
 
 // Pull: read the pipeline files at the branch head, merge them three-way into the
 // app (see three-way-merge.ts) and record the new bases, all in ONE database
 // transaction after the git work is done. A retried pull either finds its
 // operation finished (the transaction committed) or starts over (it did not).
-
-export interface PullRequest {
-  branch: string;
-  strategy: Strategy;
-  dry_run: boolean;
-}
 
 interface Skipped {
   path: string;
@@ -90,8 +86,7 @@ function skippedReport(skipped: Skipped[], max: number) {
   return { skipped: listed, skipped_total: skipped.length, skipped_by_reason: byReason };
 }
 
-export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
-  const request = op.request as unknown as PullRequest;
+export async function runPull(deps: GitDeps, op: OperationRow, request: PullPayload): Promise<void> {
   const integration = await requireIntegration(deps, op.teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
   const target = await requireTeamRemote(deps, integration); // before any credential is prepared
@@ -111,13 +106,7 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
       const current = await loadOperation(tx, op.id);
       if (!current || TERMINAL.includes(current.status)) return;
 
-      const rows = await tx.$queryRaw<
-        { id: string; name: string; definition: Record<string, unknown>; deleted: boolean; base_name: string | null; base_definition: Record<string, unknown> | null }[]
-      >`
-        SELECT p.id, p.name, p.definition, (p.deleted_at IS NOT NULL) AS deleted, s.synced_name AS base_name, s.synced_definition AS base_definition
-        FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
-        WHERE p.team_id = ${op.teamId}::uuid
-        FOR UPDATE OF p`;
+      const rows = await lockPipelinesWithBases(tx, op.teamId);
       const app = new Map<string, AppPipeline>(
         rows
           .filter((r) => !held.has(r.id))
@@ -132,7 +121,7 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
       const ids = (list: { id: string }[]) => list.map((p) => p.id);
       const unresolved = request.strategy === 'merge' && plan.conflicts.length > 0;
       if (!request.dry_run) {
-        await applyPlan(tx, op.teamId, plan);
+        await applyPipelineChanges(tx, op.teamId, { create: plan.create, update: plan.update, softDelete: plan.softDelete });
         // synced_version lets GET /status skip comparing contents of untouched pipelines; 0 (no such
         // version) marks a base the app's pipeline differs from (ours, kept local changes).
         const written = new Set([...ids(plan.create), ...ids(plan.update)]);
@@ -165,27 +154,4 @@ export async function runPull(deps: GitDeps, op: OperationRow): Promise<void> {
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
-}
-
-type Tx = Parameters<Parameters<GitDeps['prisma']['$transaction']>[0]>[0];
-
-async function applyPlan(tx: Tx, teamId: string, plan: ReturnType<typeof planMerge>): Promise<void> {
-  const json = (list: PipelineContent[]) => list.map((p) => canonicalJson(p.definition));
-  if (plan.create.length) {
-    await tx.$executeRaw`
-      INSERT INTO pipelines (id, team_id, name, definition, version, created_at, updated_at)
-      SELECT u.id, ${teamId}::uuid, u.name, u.def::jsonb, 1, now(), now()
-      FROM unnest(${plan.create.map((p) => p.id)}::text[], ${plan.create.map((p) => p.name)}::text[], ${json(plan.create)}::text[]) AS u(id, name, def)`;
-  }
-  if (plan.update.length) {
-    await tx.$executeRaw`
-      UPDATE pipelines p SET name = u.name, definition = u.def::jsonb, version = p.version + 1, deleted_at = NULL, updated_at = now()
-      FROM unnest(${plan.update.map((p) => p.id)}::text[], ${plan.update.map((p) => p.name)}::text[], ${json(plan.update)}::text[]) AS u(id, name, def)
-      WHERE p.id = u.id AND p.team_id = ${teamId}::uuid`;
-  }
-  if (plan.softDelete.length) {
-    await tx.$executeRaw`
-      UPDATE pipelines SET deleted_at = now(), updated_at = now()
-      WHERE team_id = ${teamId}::uuid AND id = ANY(${plan.softDelete}::text[]) AND deleted_at IS NULL`;
-  }
 }

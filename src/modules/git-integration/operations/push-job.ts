@@ -2,10 +2,12 @@ import { conflict } from '../../../lib/errors.js';
 import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../ssh-host-keys.js';
-import { blobSha, pipelinePath, serialisePipeline, type PipelineContent } from '../pipeline-files.js';
-import { finishOperation, type OperationRow } from './operation-store.js';
-import { deleteSyncStates, recordSync, upsertSyncStates } from './sync-state.js';
+import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { blobSha, pipelinePath, serialisePipeline } from '../pipeline-files.js';
+import { readPipelinesToPush } from '../../pipelines/pipelines/store.js';
+import { recordSync } from '../settings/store.js';
+import type { PushPayload } from './payloads.js';
+import { deleteSyncStates, finishOperation, upsertSyncStates, type OperationRow } from './store.js';
 import { measureRemote } from './remote-state.js';
 
 // Push: write the selected pipelines as files on `branch` (created from the
@@ -14,47 +16,12 @@ import { measureRemote } from './remote-state.js';
 // and pushed again, a bounded number of times. Re-running a push that already
 // went through finds nothing to commit: that is its idempotence.
 
-export interface PushRequest {
-  branch: string;
-  message: string;
-  pipeline_ids?: string[];
-  create_pull_request?: boolean;
-  pr_title?: string;
-  pr_body?: string;
-}
-
-interface PipelineSnapshot extends PipelineContent {
-  id: string;
-  version: number;
-  deleted: boolean;
-  synced: boolean;
-}
-
-/**
- * Without `pipeline_ids`: every live pipeline of the team, plus deleted ones that
- * were synced before (their files are removed). With ids: exactly those (deleted
- * ones have their file removed; unknown ids were rejected when the push was queued).
- */
-async function readPipelines(deps: GitDeps, teamId: string, ids: string[] | undefined): Promise<PipelineSnapshot[]> {
-  const rows = await deps.prisma.$queryRaw<
-    { id: string; name: string; definition: Record<string, unknown>; version: number; deleted: boolean; synced: boolean }[]
-  >`
-    SELECT p.id, p.name, p.definition, p.version, (p.deleted_at IS NOT NULL) AS deleted, (s.pipeline_id IS NOT NULL) AS synced
-    FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
-    WHERE p.team_id = ${teamId}::uuid
-      AND (${ids ?? null}::text[] IS NULL OR p.id = ANY(${ids ?? []}::text[]))
-      AND (${ids ?? null}::text[] IS NOT NULL OR p.deleted_at IS NULL OR s.pipeline_id IS NOT NULL)
-    ORDER BY p.id`;
-  return rows;
-}
-
-export async function runPush(deps: GitDeps, op: OperationRow): Promise<void> {
-  const request = op.request as unknown as PushRequest;
+export async function runPush(deps: GitDeps, op: OperationRow, request: PushPayload): Promise<void> {
   const integration = await requireIntegration(deps, op.teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
   const target = await requireTeamRemote(deps, integration); // before any credential is prepared
   const auth = await resolveGitAuth(deps, integration);
-  const pipelines = await readPipelines(deps, op.teamId, request.pipeline_ids);
+  const pipelines = await readPipelinesToPush(deps.prisma, op.teamId, request.pipeline_ids);
   const writes = new Map<string, string>();
   for (const p of pipelines.filter((p) => !p.deleted)) writes.set(pipelinePath(prefix, p.id), serialisePipeline(p.id, p));
   const removes = pipelines.filter((p) => p.deleted).map((p) => pipelinePath(prefix, p.id));

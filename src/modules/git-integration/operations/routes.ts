@@ -11,12 +11,11 @@ import {
   pushBody,
 } from './schemas.js';
 import { getOperation, listOperations, submitOperation, toOperationBody, toOperationSummary } from './service.js';
-import { defineGitOperationsQueue } from './job.js';
 
 const tags = ['git-integration'];
 
-/** POST push/pull (202, run by the job runner) and GET operations; defines the runner's queue. */
-const operationRoutes: FastifyPluginAsyncZod = async (app) => {
+/** POST push/pull (202: queued for the job runner, queue.ts) and GET operations. */
+export const operationRoutes: FastifyPluginAsyncZod = async function operationRoutes(app) {
   // app.db is read lazily: the OpenAPI generator builds the app without a database.
   const deps = {
     get prisma() {
@@ -25,7 +24,6 @@ const operationRoutes: FastifyPluginAsyncZod = async (app) => {
     jobs: app.jobs,
     maxQueuedPerTeam: app.config.gitIntegration.operations.maxQueuedPerTeam,
   };
-  if (app.jobs) defineGitOperationsQueue(app.jobs, { get prisma() { return app.db.prisma; }, secrets: app.gitSecrets, config: app.config, resolver: app.resolver });
 
   app.post(
     '/git-integration/push',
@@ -72,5 +70,3 @@ const operationRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-export default operationRoutes;

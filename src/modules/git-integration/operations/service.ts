@@ -1,11 +1,23 @@
 import { fromPrisma } from 'pg-boss';
 import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
-import { AppError, conflict, invalidRequest, notFound, unavailable } from '../../../lib/errors.js';
+import { AppError, invalidRequest, unavailable } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
 import { decodeCursor, encodeCursor } from '../../pipelines/cursor.js';
-import { GIT_OPERATIONS_QUEUE, type GitOperationJob } from './job.js';
-import type { OperationKind, OperationRow, OperationStatus } from './operation-store.js';
+import { findUnknownPipelineIds } from '../../pipelines/pipelines/store.js';
+import { integrationDisabled, notConfigured, operationNotFound } from '../errors.js';
+import { findOperationSettings, lockIntegrationRow } from '../settings/store.js';
+import { publicRequest, toStoredPayload, type OperationRequest } from './payloads.js';
+import { GIT_OPERATIONS_QUEUE, type GitOperationJob } from './queue.js';
+import {
+  countUnfinishedOperations,
+  findTeamOperation,
+  insertOperation,
+  listTeamOperations,
+  type OperationKind,
+  type OperationRow,
+  type OperationStatus,
+} from './store.js';
 
 // Submitting and reading operations. The operation row and its job are inserted
 // in the same transaction: there is never a row without a job or a job without a row.
@@ -25,15 +37,15 @@ export async function submitOperation(
   deps: EnqueueDeps,
   teamId: string,
   kind: OperationKind,
-  request: Record<string, unknown> & { branch?: string },
+  request: OperationRequest,
 ): Promise<OperationRow> {
   if (!deps.jobs) throw unavailable('Background jobs are disabled on this server (JOBS=off); git operations cannot run');
-  const config = await deps.prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: { enabled: true, defaultBranch: true } });
-  if (!config) throw conflict('Git integration is not configured for this team; save it first (POST /api/git-integration)');
-  if (!config.enabled) throw conflict('Git integration is disabled for this team; enable it first');
+  const config = await findOperationSettings(deps.prisma, teamId);
+  if (!config) throw notConfigured();
+  if (!config.enabled) throw integrationDisabled();
   const branch = request.branch ?? config.defaultBranch;
-  if (kind === 'push' && Array.isArray(request.pipeline_ids)) await checkPipelineIds(deps.prisma, teamId, request.pipeline_ids as string[]);
-  if (kind === 'push' && request.create_pull_request && branch === config.defaultBranch) {
+  if (kind === 'push' && 'pipeline_ids' in request && request.pipeline_ids) await checkPipelineIds(deps.prisma, teamId, request.pipeline_ids);
+  if (kind === 'push' && 'create_pull_request' in request && request.create_pull_request && branch === config.defaultBranch) {
     throw invalidRequest('A pull request needs a branch other than the default branch', [
       { field: 'body.branch', issue: `is the default branch "${branch}"` },
     ]);
@@ -43,21 +55,19 @@ export async function submitOperation(
   const jobs = deps.jobs;
   const row = await deps.prisma.$transaction(async (tx) => {
     // The team's config row is locked so that concurrent submissions of one team count one after another.
-    await tx.$queryRaw`SELECT 1 FROM git_integration_configs WHERE team_id = ${teamId}::uuid FOR UPDATE`;
-    const pending = await tx.gitOperation.count({ where: { teamId, status: { in: ['queued', 'running'] } } });
+    await lockIntegrationRow(tx, teamId);
+    const pending = await countUnfinishedOperations(tx, teamId);
     if (pending >= deps.maxQueuedPerTeam) {
       throw new AppError(429, 'rate_limited', `This team already has ${pending} git operations queued or running; retry when some have finished`, {
         retryAfter: QUEUE_FULL_RETRY_SECONDS,
       });
     }
-    const created = await tx.gitOperation.create({
-      data: { id, teamId, kind, status: 'queued', branch, request: { ...request, branch } },
-    });
+    const created = await insertOperation(tx, { id, teamId, kind, branch, request: toStoredPayload(request, branch) });
     const job: GitOperationJob = { operationId: id, teamId };
     // Fair order between teams: a team's n-th waiting operation ranks behind every team's
     // (n-1)-th, so one team's backlog never runs ahead of another team's first operation.
     await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, priority: -pending, db: fromPrisma(tx) });
-    return created as OperationRow;
+    return created;
   });
   jobs.wake(GIT_OPERATIONS_QUEUE); // committed: no need to wait for the next poll
   return row;
@@ -65,20 +75,16 @@ export async function submitOperation(
 
 /** Every named pipeline must belong to the team (deleted ones too: their file is removed). */
 async function checkPipelineIds(prisma: PrismaClient, teamId: string, ids: string[]): Promise<void> {
-  const unique = [...new Set(ids)];
-  const found = await prisma.$queryRaw<{ id: string }[]>`
-    SELECT id FROM pipelines WHERE team_id = ${teamId}::uuid AND id = ANY(${unique}::text[])`;
-  const known = new Set(found.map((r) => r.id));
-  const missing = unique.filter((id) => !known.has(id));
+  const missing = await findUnknownPipelineIds(prisma, teamId, ids);
   if (missing.length) {
     throw invalidRequest('Unknown pipeline ids', missing.slice(0, 20).map((id) => ({ field: 'body.pipeline_ids', issue: `${id} does not exist` })));
   }
 }
 
 export async function getOperation(prisma: PrismaClient, teamId: string, id: string): Promise<OperationRow> {
-  const row = isPrefixedId('gitop', id) ? await prisma.gitOperation.findFirst({ where: { id, teamId } }) : null;
-  if (!row) throw notFound('Git operation not found');
-  return row as OperationRow;
+  const row = isPrefixedId('gitop', id) ? await findTeamOperation(prisma, teamId, id) : null;
+  if (!row) throw operationNotFound();
+  return row;
 }
 
 /** A page of operations without their `result` (never read: a page of large results would be read and sent whole). */
@@ -88,13 +94,8 @@ export async function listOperations(
   query: { limit: number; cursor?: string; kind?: OperationKind; status?: OperationStatus },
 ): Promise<{ items: Omit<OperationRow, 'result'>[]; nextCursor: string | null }> {
   const after = query.cursor ? decodeCursor(query.cursor, 'gitop') : undefined;
-  const rows = await prisma.gitOperation.findMany({
-    where: { teamId, kind: query.kind, status: query.status, ...(after ? { id: { lt: after } } : {}) },
-    omit: { result: true },
-    orderBy: { id: 'desc' },
-    take: query.limit + 1,
-  });
-  const items = rows.slice(0, query.limit) as Omit<OperationRow, 'result'>[];
+  const rows = await listTeamOperations(prisma, teamId, { take: query.limit + 1, beforeId: after, kind: query.kind, status: query.status });
+  const items = rows.slice(0, query.limit);
   return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!.id) : null };
 }
 
@@ -108,7 +109,7 @@ export function toOperationSummary(row: Omit<OperationRow, 'result'>) {
     kind: row.kind,
     status: row.status,
     branch: row.branch,
-    request: row.request,
+    request: publicRequest(row.request),
     error: row.error,
     attempts: row.attempts,
     created_at: row.createdAt.toISOString(),

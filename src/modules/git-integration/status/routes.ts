@@ -4,7 +4,7 @@ import { authOf } from '../../../plugins/auth.js';
 import { statusResponse } from './schemas.js';
 import { getSyncStatus } from './service.js';
 
-const statusRoutes: FastifyPluginAsyncZod = async (app) => {
+export const statusRoutes: FastifyPluginAsyncZod = async function statusRoutes(app) {
   app.get(
     '/git-integration/status',
     {
@@ -14,5 +14,3 @@ const statusRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => ({ data: await getSyncStatus(app.db.sql, authOf(request).teamId) }),
   );
 };
-
-export default statusRoutes;

@@ -1,11 +1,11 @@
 import { isIP } from 'node:net';
-import { conflict, invalidRequest, type FieldIssue } from '../../lib/errors.js';
-import { hasControlCharacter } from '../../lib/text.js';
-import { allowsPrivate, isPrivateName, isPublicAddress, NO_PRIVATE_HOSTS, type PrivateHostAllowance } from '../../lib/net/address-policy.js';
-import { parseGitUrl, type GitUrl } from '../../lib/net/git-url.js';
-import { pinRemote, REFUSED_HOST_ISSUE, type PinnedRemote } from '../../lib/net/remote-target.js';
-import type { HostResolver } from '../../lib/net/resolver.js';
-import type { GitProtocol } from './config.js';
+import { conflict, invalidRequest, type FieldIssue } from '../../../lib/errors.js';
+import { hasControlCharacter } from '../../../lib/text.js';
+import { allowsPrivate, isPrivateName, isPublicAddress, NO_PRIVATE_HOSTS, type PrivateHostAllowance } from '../../../lib/net/address-policy.js';
+import { parseGitUrl, type GitUrl } from '../../../lib/net/git-url.js';
+import { pinRemote, REFUSED_HOST_ISSUE, type PinnedRemote } from '../../../lib/net/remote-target.js';
+import type { HostResolver } from '../../../lib/net/resolver.js';
+import type { GitProtocol } from '../env.js';
 
 // What a team may configure as its remote, and where pipelines go inside it.
 // Both end up as arguments of the git binary, so everything that git would read

@@ -1,17 +1,17 @@
-import type { Prisma, PrismaClient } from '../../db/database.js';
-import type { SecretBox } from '../../lib/crypto/secret-box.js';
-import type { FieldIssue } from '../../lib/errors.js';
-import type { SaveIntegrationBody } from './config-schemas.js';
+import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { SecretBox } from '../../../lib/crypto/secret-box.js';
+import type { FieldIssue } from '../../../lib/errors.js';
+import type { SaveIntegrationBody } from './schemas.js';
 import { verifyGithubAppAccess, type GithubAppBinding, type GithubAppSettings } from './github-app-access.js';
 import { installationLinkIssue } from './github-app-links.js';
-import { openStored, sealCredentials } from './integration-store.js';
+import { findStoredCredentials, openStored, sealCredentials } from './store.js';
 import { gitCredentialsContext } from './secret-contexts.js';
 
 // Saving GitHub App credentials: the installation must be linked to the team (a member
 // proved access to it on GitHub, github-app-links.ts), then it is verified against the
 // repository before anything is stored, and again when the repository_url of stored App
 // credentials changes on the same host (another host drops or needs new credentials,
-// see config-service.ts). The network calls happen before the save's transaction.
+// see service.ts). The network calls happen before the save's transaction.
 
 export interface GithubAppSaveDeps {
   secrets: SecretBox;
@@ -40,10 +40,7 @@ export async function verifiedGithubAppColumns(
   const keepsCredentials = body.credentials === undefined && body.ssh_key_id === undefined;
   if (!sendsApp && !(keepsCredentials && checkedUrl !== undefined)) return undefined;
 
-  const existing = await prisma.gitIntegrationConfig.findUnique({
-    where: { teamId },
-    select: { provider: true, repositoryUrl: true, credentialType: true, encryptedCredentials: true },
-  });
+  const existing = await findStoredCredentials(prisma, teamId);
   if ((body.provider ?? existing?.provider) !== 'github') return undefined; // refused as a credential mismatch
 
   let installationId: string;
@@ -52,7 +49,7 @@ export async function verifiedGithubAppColumns(
     installationId = String(body.credentials.installation_id);
   } else {
     if (existing?.credentialType !== 'github_app' || !existing.encryptedCredentials || checkedUrl === existing.repositoryUrl) return undefined;
-    // Stored App credentials follow a new URL only on the same host; another host is config-service's rule.
+    // Stored App credentials follow a new URL only on the same host; another host is service.ts's rule.
     if (!sameHost(checkedUrl!, existing.repositoryUrl)) return undefined;
     installationId = (JSON.parse(openStored(deps.secrets, existing.encryptedCredentials, gitCredentialsContext(teamId))) as { installationId: string }).installationId;
   }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf } from '../../plugins/auth.js';
-import { platformErrors } from '../../http/platform-schemas.js';
-import { createSshKeyBody, sshKeyListResponse, sshKeyParams, sshKeyResponse } from './config-schemas.js';
-import { createSshKey } from './config-service.js';
+import { authOf } from '../../../plugins/auth.js';
+import { platformErrors } from '../../../http/platform-schemas.js';
+import { createSshKeyBody, sshKeyListResponse, sshKeyParams, sshKeyResponse } from './schemas.js';
+import { createSshKey } from './service.js';
 import { resetHostKeys } from './ssh-host-keys.js';
 import { deleteSshKey, listSshKeys } from './ssh-key-service.js';
 
@@ -16,7 +16,7 @@ const noContent = z.null().describe('No content');
  * DELETE removes one the integration does not use. DELETE /git-integration/ssh-host-key
  * forgets the pinned host key of the repository's ssh server.
  */
-const sshKeyRoutes: FastifyPluginAsyncZod = async (app) => {
+export const sshKeyRoutes: FastifyPluginAsyncZod = async function sshKeyRoutes(app) {
   app.get(
     '/git-integration/ssh-keys',
     {
@@ -72,5 +72,3 @@ const sshKeyRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-export default sshKeyRoutes;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { GIT_PROVIDERS } from './integration-store.js';
-import { branchNameIssue } from './branch-name.js';
-import { hasControlCharacter } from '../../lib/text.js';
+import { GIT_PROVIDERS } from './store.js';
+import { branchNameIssue } from '../branch-name.js';
+import { hasControlCharacter } from '../../../lib/text.js';
 
 // Request and response schemas of the integration settings. Responses are whitelists:
 // no credential field exists in them, so none can ever be serialised.

@@ -1,7 +1,7 @@
-import type { Config } from '../../config.js';
-import { conflict, unavailable, type AppError } from '../../lib/errors.js';
-import { createInstallationToken, getInstallationAccount, getRepositoryOwner, type GithubAppClient } from '../../lib/git/providers/github-app.js';
-import { ProviderError } from '../../lib/git/providers/http.js';
+import type { Config } from '../../../config.js';
+import { conflict, unavailable, type AppError } from '../../../lib/errors.js';
+import { createInstallationToken, getInstallationAccount, getRepositoryOwner, type GithubAppClient } from '../../../lib/git/providers/github-app.js';
+import { ProviderError } from '../../../lib/git/providers/http.js';
 
 // Whether a team may use a GitHub App installation for a repository. The installation
 // id is just a number a team types in: without these checks any team could mint a

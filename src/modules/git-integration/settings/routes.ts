@@ -1,23 +1,23 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf } from '../../plugins/auth.js';
-import { platformErrors } from '../../http/platform-schemas.js';
-import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './config-schemas.js';
-import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './config-service.js';
-import { requestSlots } from './request-slots.js';
+import { authOf } from '../../../plugins/auth.js';
+import { platformErrors } from '../../../http/platform-schemas.js';
+import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './schemas.js';
+import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './service.js';
+import { requestSlots } from '../request-slots.js';
+import { findStoredCredentials } from './store.js';
 
 const tags = ['git-integration'];
 
 /** GET/POST/DELETE /git-integration: the team's repository settings. Needs `app.gitSecrets`. */
-const configRoutes: FastifyPluginAsyncZod = async (app) => {
+export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(app) {
   const urlPolicy = app.config.gitIntegration;
   const githubApp = { secrets: app.gitSecrets, githubApp: urlPolicy.githubApp, timeoutMs: urlPolicy.operations.networkTimeoutMs };
 
   const mayAskGithub = async (teamId: string, body: z.infer<typeof saveIntegrationBody>) => {
     if (body.credentials?.type === 'github_app') return true;
     if (body.credentials !== undefined || body.ssh_key_id !== undefined || body.repository_url === undefined) return false;
-    const stored = await app.db.prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: { credentialType: true } });
-    return stored?.credentialType === 'github_app';
+    return (await findStoredCredentials(app.db.prisma, teamId))?.credentialType === 'github_app';
   };
 
   app.get(
@@ -60,5 +60,3 @@ const configRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-export default configRoutes;

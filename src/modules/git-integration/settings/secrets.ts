@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SecretBox } from '../../lib/crypto/secret-box.js';
-import { loadOrCreateKeyFile } from '../../lib/crypto/key-file.js';
+import { SecretBox } from '../../../lib/crypto/secret-box.js';
+import { loadOrCreateKeyFile } from '../../../lib/crypto/key-file.js';
 import { resealLegacySecrets } from './reseal-legacy-secrets.js';
 
 declare module 'fastify' {

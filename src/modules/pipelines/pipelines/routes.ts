@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authOf } from '../../plugins/auth.js';
-import { platformErrors } from '../../http/platform-schemas.js';
+import { authOf } from '../../../plugins/auth.js';
+import { platformErrors } from '../../../http/platform-schemas.js';
 import { listQuery, pipelineListResponse, pipelineParams, pipelineResponse, requestSchemas } from './schemas.js';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, toPipelineBody, updatePipeline } from './service.js';
 
 const tags = ['pipelines'];
 
-const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
+export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRoutes(app) {
   const limits = app.config.pipelines;
   const { createBody, updateBody } = requestSchemas(limits);
   // Big enough for the largest allowed definition, so its size is reported as a field issue.
@@ -78,5 +78,3 @@ const pipelineRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-export default pipelineRoutes;

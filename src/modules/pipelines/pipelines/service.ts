@@ -1,8 +1,8 @@
-import type { PrismaClient } from '../../db/database.js';
-import { conflict, notFound } from '../../lib/errors.js';
-import { isPrefixedId, prefixedId } from '../../lib/ids.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { findLivePipeline, listLivePipelines, type PipelineRecord } from './pipeline-store.js';
+import type { PrismaClient } from '../../../db/database.js';
+import { conflict, notFound } from '../../../lib/errors.js';
+import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { findLivePipeline, insertPipeline, listLivePipelines, softDeleteLivePipeline, updateLivePipeline, type PipelineRecord } from './store.js';
 
 export const PIPELINE_ID_PREFIX = 'pl';
 
@@ -18,10 +18,7 @@ export async function createPipeline(
   teamId: string,
   input: { name: string; definition: Record<string, unknown> },
 ): Promise<PipelineRecord> {
-  const row = await prisma.pipeline.create({
-    data: { id: prefixedId(PIPELINE_ID_PREFIX), teamId, name: input.name, definition: input.definition as object },
-  });
-  return { ...row, definition: row.definition as Record<string, unknown> };
+  return insertPipeline(prisma, teamId, { id: prefixedId(PIPELINE_ID_PREFIX), ...input });
 }
 
 export async function getPipeline(prisma: PrismaClient, teamId: string, id: string): Promise<PipelineRecord> {
@@ -43,11 +40,7 @@ export async function listPipelines(
   return { items, nextCursor };
 }
 
-/**
- * Applies a partial update and bumps `version`. With `expectedVersion`, the update
- * only happens at that version (optimistic concurrency): one conditional UPDATE,
- * so two writers holding the same version cannot both win.
- */
+/** Applies a partial update and bumps `version`; with `expectedVersion`, only at that version (409 otherwise). */
 export async function updatePipeline(
   prisma: PrismaClient,
   teamId: string,
@@ -56,17 +49,10 @@ export async function updatePipeline(
 ): Promise<PipelineRecord> {
   checkId(id);
   return prisma.$transaction(async (tx) => {
-    const { count } = await tx.pipeline.updateMany({
-      where: { id, teamId, deletedAt: null, ...(input.expectedVersion !== undefined ? { version: input.expectedVersion } : {}) },
-      data: {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.definition !== undefined ? { definition: input.definition as object } : {}),
-        version: { increment: 1 },
-      },
-    });
+    const updated = await updateLivePipeline(tx, teamId, id, input);
     const current = await findLivePipeline(tx, teamId, id);
     if (!current) throw pipelineNotFound();
-    if (count === 0) {
+    if (!updated) {
       throw conflict(`Pipeline is at version ${current.version}, not ${input.expectedVersion}`, [
         { field: 'body.expected_version', issue: `does not match the current version ${current.version}` },
       ]);
@@ -78,11 +64,7 @@ export async function updatePipeline(
 /** Soft delete: the row stays as a tombstone for the git integration. */
 export async function deletePipeline(prisma: PrismaClient, teamId: string, id: string): Promise<void> {
   checkId(id);
-  const { count } = await prisma.pipeline.updateMany({
-    where: { id, teamId, deletedAt: null },
-    data: { deletedAt: new Date(), version: { increment: 1 } },
-  });
-  if (count === 0) throw pipelineNotFound();
+  if (!(await softDeleteLivePipeline(prisma, teamId, id))) throw pipelineNotFound();
 }
 
 export function toPipelineBody(pipeline: PipelineRecord) {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../../db/database.js';
-import { conflict, invalidRequest, unavailable } from '../../lib/errors.js';
-import { ProviderError } from '../../lib/git/providers/http.js';
-import { administersAccount, authorizeUrl, exchangeUserCode, fetchAuthorizingUser, installUrl, listUserInstallations } from '../../lib/git/providers/github-app-user.js';
+import type { Prisma, PrismaClient } from '../../../db/database.js';
+import { conflict, invalidRequest, unavailable } from '../../../lib/errors.js';
+import { ProviderError } from '../../../lib/git/providers/http.js';
+import { administersAccount, authorizeUrl, exchangeUserCode, fetchAuthorizingUser, installUrl, listUserInstallations } from '../../../lib/git/providers/github-app-user.js';
 import type { GithubAppSettings } from './github-app-access.js';
+import { consumeLinkState, insertLinkState, installationLinked, teamName, upsertInstallationLink } from './github-app-store.js';
 
 // Which GitHub App installations a team may use. An installation id is a number anyone can
 // learn (it is in setup URLs, webhooks, error messages) and type in; what binds it to a team
@@ -32,10 +33,6 @@ export const NOT_LINKED =
 type Db = PrismaClient | Prisma.TransactionClient;
 
 const hashState = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
-
-export async function installationLinked(db: Db, teamId: string, installationId: string): Promise<boolean> {
-  return (await db.githubAppInstallationLink.count({ where: { teamId, installationId } })) > 0;
-}
 
 /** A field issue for save and /test when the installation is not linked to the team (checked before any GitHub call). */
 export async function installationLinkIssue(db: Db, teamId: string, installationId: string) {
@@ -67,10 +64,7 @@ export async function startInstallationLink(prisma: PrismaClient, app: GithubApp
   const settings = requireApp(app);
   const state = randomBytes(32).toString('base64url');
   const expiresAt = new Date(now.getTime() + LINK_STATE_TTL_MS);
-  await prisma.$transaction([
-    prisma.githubAppLinkState.deleteMany({ where: { expiresAt: { lt: now } } }),
-    prisma.githubAppLinkState.create({ data: { stateHash: hashState(state), teamId, userId, expiresAt } }),
-  ]);
+  await insertLinkState(prisma, { stateHash: hashState(state), teamId, userId, expiresAt }, now);
   return {
     authorizeUrl: authorizeUrl(settings, state),
     installUrl: settings.slug ? installUrl(settings.webOrigin, settings.slug, state) : null,
@@ -101,10 +95,7 @@ export async function completeInstallationLink(
   now = new Date(),
 ): Promise<{ teamName: string; linked: LinkedInstallation[] }> {
   const settings = requireApp(app);
-  const [pending] = await prisma.$queryRaw<{ team_id: string; user_id: string; expires_at: Date }[]>`
-    DELETE FROM github_app_link_states
-    WHERE state_hash = ${hashState(input.state)} AND team_id = ${caller.teamId}::uuid AND user_id = ${caller.userId}::uuid
-    RETURNING team_id, user_id, expires_at`;
+  const pending = await consumeLinkState(prisma, hashState(input.state), caller);
   if (!pending || pending.expires_at.getTime() <= now.getTime()) throw invalidRequest(BAD_STATE);
 
   const ours: Awaited<ReturnType<typeof listUserInstallations>> = [];
@@ -127,13 +118,8 @@ export async function completeInstallationLink(
   const linked: LinkedInstallation[] = [];
   for (const installation of ours) {
     const fields = { accountId: BigInt(installation.account.id), accountLogin: installation.account.login, linkedByUser: pending.user_id, linkedAt: now };
-    await prisma.githubAppInstallationLink.upsert({
-      where: { teamId_installationId: { teamId: pending.team_id, installationId: installation.id } },
-      create: { teamId: pending.team_id, installationId: installation.id, ...fields },
-      update: fields,
-    });
+    await upsertInstallationLink(prisma, { teamId: pending.team_id, installationId: installation.id }, fields);
     linked.push({ installationId: installation.id, accountLogin: installation.account.login });
   }
-  const team = await prisma.team.findUniqueOrThrow({ where: { id: pending.team_id }, select: { name: true } });
-  return { teamName: team.name, linked };
+  return { teamName: await teamName(prisma, pending.team_id), linked };
 }

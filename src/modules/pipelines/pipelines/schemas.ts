@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { pageMeta } from '../../http/platform-schemas.js';
-import type { PipelinesConfig } from './config.js';
-import { hasBidiControl, hasControlCharacter, hasLoneSurrogate } from '../../lib/text.js';
-import { jsonInputIssue } from '../../lib/json-input.js';
+import { pageMeta } from '../../../http/platform-schemas.js';
+import type { PipelinesConfig } from '../env.js';
+import { hasBidiControl, hasControlCharacter, hasLoneSurrogate } from '../../../lib/text.js';
+import { jsonInputIssue } from '../../../lib/json-input.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
 // `pipelineContentSchema` is also what a pull applies to every pipeline file read from git

@@ -1,63 +1,37 @@
-import type { PrismaClient } from '../../db/database.js';
-import type { SecretBox } from '../../lib/crypto/secret-box.js';
-import { generateEd25519KeyPair } from '../../lib/crypto/openssh.js';
-import { invalidRequest, type FieldIssue } from '../../lib/errors.js';
-import { isPrefixedId, prefixedId } from '../../lib/ids.js';
-import { sealCredentials, type GitProvider } from './integration-store.js';
-import { sshPrivateKeyContext } from './secret-contexts.js';
-import { parseGitUrl } from '../../lib/net/git-url.js';
-import type { HostResolver } from '../../lib/net/resolver.js';
+import type { PrismaClient } from '../../../db/database.js';
+import type { SecretBox } from '../../../lib/crypto/secret-box.js';
+import { invalidRequest, type FieldIssue } from '../../../lib/errors.js';
+import { isPrefixedId } from '../../../lib/ids.js';
+import {
+  createIntegration,
+  createSshKeyRow,
+  deleteIntegrationAndKeys,
+  findIntegrationRow,
+  findIntegrationView,
+  sealCredentials,
+  SSH_KEY_ID_PREFIX,
+  sshKeyExists,
+  updateIntegration,
+  type GitProvider,
+  type IntegrationView,
+} from './store.js';
+import { parseGitUrl } from '../../../lib/net/git-url.js';
+import type { HostResolver } from '../../../lib/net/resolver.js';
 import { checkRemote, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
-import type { SaveIntegrationBody } from './config-schemas.js';
+import type { SaveIntegrationBody } from './schemas.js';
 import { sshHostAliasOf } from './ssh-host-keys.js';
 import { installationClaimIssue, verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
 
 // Settings of a team's git integration (what the UI edits), and its deploy keys.
 
-export const SSH_KEY_ID_PREFIX = 'gitkey';
 const DEFAULT_BRANCH = 'main';
 const DEFAULT_AUTHOR_NAME = 'Pipelines Bot';
 const DEFAULT_AUTHOR_EMAIL = 'pipelines-bot@users.noreply.invalid';
 
 type CredentialType = 'token' | 'github_app' | 'ssh_key';
 
-export interface IntegrationView {
-  enabled: boolean;
-  provider: GitProvider;
-  repositoryUrl: string;
-  defaultBranch: string;
-  pathPrefix: string;
-  credentialType: CredentialType | null;
-  sshKeyId: string | null;
-  sshHostKeyFingerprint: string | null;
-  authorName: string;
-  authorEmail: string;
-  lastSyncAt: Date | null;
-  updatedAt: Date;
-}
-
-const VIEW_SELECT = {
-  enabled: true,
-  provider: true,
-  repositoryUrl: true,
-  defaultBranch: true,
-  pathPrefix: true,
-  credentialType: true,
-  sshKeyId: true,
-  sshHostKeyFingerprint: true,
-  authorName: true,
-  authorEmail: true,
-  lastSyncAt: true,
-  updatedAt: true,
-} as const;
-
-function toView(row: { [K in keyof typeof VIEW_SELECT]: unknown }): IntegrationView {
-  return row as IntegrationView;
-}
-
-export async function getIntegration(prisma: PrismaClient, teamId: string): Promise<IntegrationView | null> {
-  const row = await prisma.gitIntegrationConfig.findUnique({ where: { teamId }, select: VIEW_SELECT });
-  return row ? toView(row) : null;
+export function getIntegration(prisma: PrismaClient, teamId: string): Promise<IntegrationView | null> {
+  return findIntegrationView(prisma, teamId);
 }
 
 type CredentialColumns = { credentialType: CredentialType | null; encryptedCredentials: string | null; sshKeyId: string | null };
@@ -129,15 +103,15 @@ export async function saveIntegration(
   const appCredentials = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
 
   return prisma.$transaction(async (tx) => {
-    const existing = await tx.gitIntegrationConfig.findUnique({ where: { teamId } });
+    const existing = await findIntegrationRow(tx, teamId);
     if (!existing) {
       if (body.provider === undefined) issues.push({ field: 'body.provider', issue: 'is required' });
       if (body.repository_url === undefined) issues.push({ field: 'body.repository_url', issue: 'is required' });
     }
     if (credentials?.sshKeyId) {
       const key = isPrefixedId(SSH_KEY_ID_PREFIX, credentials.sshKeyId)
-        ? await tx.gitSshKey.findFirst({ where: { id: credentials.sshKeyId, teamId }, select: { id: true } })
-        : null;
+        ? await sshKeyExists(tx, teamId, credentials.sshKeyId)
+        : false;
       if (!key) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials.ssh_key_id', issue: 'is not a key of this team' });
     }
     const storedUrl = existing ? storedRepositoryUrl(existing.repositoryUrl) : undefined;
@@ -179,47 +153,24 @@ export async function saveIntegration(
       ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
       ...(appCredentials?.columns ?? {}),
     };
-    const row = existing
-      ? await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT })
-      : // upsert: a concurrent first save of the same team becomes an update, not a 500.
-        await tx.gitIntegrationConfig.upsert({
-          where: { teamId },
-          create: {
-            teamId,
-            provider: body.provider!,
-            repositoryUrl: url!.url,
-            defaultBranch: DEFAULT_BRANCH,
-            authorName: DEFAULT_AUTHOR_NAME,
-            authorEmail: DEFAULT_AUTHOR_EMAIL,
-            ...fields,
-          },
-          update: fields,
-          select: VIEW_SELECT,
-        });
-    return toView(row);
+    return existing
+      ? updateIntegration(tx, teamId, fields)
+      : createIntegration(
+          tx,
+          teamId,
+          { provider: body.provider!, repositoryUrl: url!.url, defaultBranch: DEFAULT_BRANCH, authorName: DEFAULT_AUTHOR_NAME, authorEmail: DEFAULT_AUTHOR_EMAIL },
+          fields,
+        );
   });
 }
 
 /** Removes the settings and every stored credential (tokens and deploy keys). Pipelines stay. */
 export async function deleteIntegration(prisma: PrismaClient, teamId: string): Promise<void> {
-  await prisma.$transaction([
-    prisma.gitIntegrationConfig.deleteMany({ where: { teamId } }),
-    prisma.gitSshKey.deleteMany({ where: { teamId } }),
-  ]);
+  await deleteIntegrationAndKeys(prisma, teamId);
 }
 
-export async function createSshKey(
-  prisma: PrismaClient,
-  teamId: string,
-  secrets: SecretBox,
-  comment?: string,
-): Promise<{ id: string; publicKey: string; fingerprint: string; createdAt: Date }> {
-  const id = prefixedId(SSH_KEY_ID_PREFIX);
-  const pair = generateEd25519KeyPair(comment ?? id);
-  return prisma.gitSshKey.create({
-    data: { id, teamId, publicKey: pair.publicKey, fingerprint: pair.fingerprint, encryptedPrivateKey: secrets.seal(pair.privateKey, sshPrivateKeyContext(teamId, id)) },
-    select: { id: true, publicKey: true, fingerprint: true, createdAt: true },
-  });
+export function createSshKey(prisma: PrismaClient, teamId: string, secrets: SecretBox, comment?: string) {
+  return createSshKeyRow(prisma, teamId, secrets, comment);
 }
 
 export function toIntegrationBody(view: IntegrationView) {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../http/platform-schemas.js';
-import { authOf } from '../../plugins/auth.js';
+import { platformErrors } from '../../../http/platform-schemas.js';
+import { authOf } from '../../../plugins/auth.js';
 import { linkCompleteBody, linkCompleteResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
 import { completeInstallationLink, startInstallationLink } from './github-app-links.js';
 
@@ -11,7 +11,7 @@ const tags = ['git-integration'];
  * can access on GitHub; POST .../link/complete: the same member finishes it with what GitHub
  * put on the callback URL (github-app-links.ts says why it is not a public callback).
  */
-export const githubAppLinkRoutes: FastifyPluginAsyncZod = async (app) => {
+export const githubAppLinkRoutes: FastifyPluginAsyncZod = async function githubAppLinkRoutes(app) {
   app.post(
     '/git-integration/github-app/link',
     {

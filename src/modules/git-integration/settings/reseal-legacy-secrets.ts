@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../../db/database.js';
-import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../lib/crypto/secret-box.js';
+import type { Prisma, PrismaClient } from '../../../db/database.js';
+import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
+import { readSealedCredentials, readSealedPrivateKey, replaceSealedCredentials, replaceSealedPrivateKey } from './store.js';
 
 const LEGACY_PREFIX = `${LEGACY_VERSION}.`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -46,23 +47,15 @@ const COLUMNS: Record<string, LegacyColumn> = {
   git_integration_configs: {
     async read(tx, rowId) {
       if (!UUID.test(rowId)) return null;
-      const row = await tx.gitIntegrationConfig.findUnique({ where: { teamId: rowId }, select: { teamId: true, encryptedCredentials: true } });
-      return row && { teamId: row.teamId, sealed: row.encryptedCredentials };
+      return readSealedCredentials(tx, rowId);
     },
-    async replace(tx, rowId, old, next) {
-      return (await tx.gitIntegrationConfig.updateMany({ where: { teamId: rowId, encryptedCredentials: old }, data: { encryptedCredentials: next } })).count;
-    },
+    replace: replaceSealedCredentials,
     context: (teamId) => gitCredentialsContext(teamId),
     countUnrecorded: (tx) => unrecorded(tx, 'git_integration_configs', 'encrypted_credentials', 'team_id'),
   },
   git_ssh_keys: {
-    async read(tx, rowId) {
-      const row = await tx.gitSshKey.findUnique({ where: { id: rowId }, select: { teamId: true, encryptedPrivateKey: true } });
-      return row && { teamId: row.teamId, sealed: row.encryptedPrivateKey };
-    },
-    async replace(tx, rowId, old, next) {
-      return (await tx.gitSshKey.updateMany({ where: { id: rowId, encryptedPrivateKey: old }, data: { encryptedPrivateKey: next } })).count;
-    },
+    read: readSealedPrivateKey,
+    replace: replaceSealedPrivateKey,
     context: (teamId, rowId) => sshPrivateKeyContext(teamId, rowId),
     countUnrecorded: (tx) => unrecorded(tx, 'git_ssh_keys', 'encrypted_private_key', 'id'),
   },

@@ -1,4 +1,4 @@
-import type { SecretContext } from '../../lib/crypto/secret-box.js';
+import type { SecretContext } from '../../../lib/crypto/secret-box.js';
 
 // What each sealed column of the git integration is bound to (see lib/crypto/secret-box.ts):
 // a value opens only in the row, and for the team, it was sealed for.

@@ -1,9 +1,11 @@
-import type { PrismaClient } from '../../db/database.js';
-import { conflict, notFound } from '../../lib/errors.js';
-import { withGitAuth, type GitAuth, type PreparedGitAuth } from '../../lib/git/auth.js';
-import { GitCommandError } from '../../lib/git/run.js';
-import { hostKeyChangedMessage, isHostKeyFailure, MAX_KNOWN_HOSTS_BYTES, parseKnownHosts, sshHostKeyAlias } from '../../lib/git/ssh.js';
-import { gitTarget, type PinnedRemote } from '../../lib/net/remote-target.js';
+import type { PrismaClient } from '../../../db/database.js';
+import { conflict } from '../../../lib/errors.js';
+import { withGitAuth, type GitAuth, type PreparedGitAuth } from '../../../lib/git/auth.js';
+import { GitCommandError } from '../../../lib/git/run.js';
+import { hostKeyChangedMessage, isHostKeyFailure, MAX_KNOWN_HOSTS_BYTES, parseKnownHosts, sshHostKeyAlias } from '../../../lib/git/ssh.js';
+import { gitTarget, type PinnedRemote } from '../../../lib/net/remote-target.js';
+import { integrationNotFound } from '../errors.js';
+import { clearHostKeys, pinHostKeysIfUnpinned } from './store.js';
 
 // The ssh host keys of a team's config: trusted on the first successful connection
 // to its repository host (trust on first use, recorded in the database with the
@@ -61,16 +63,12 @@ export async function pinFirstHostKeys(prisma: PrismaClient, integration: Pick<P
   if (!knownHosts || Buffer.byteLength(knownHosts) > MAX_KNOWN_HOSTS_BYTES) return;
   const entries = parseKnownHosts(knownHosts);
   if (entries.length === 0) return;
-  await prisma.gitIntegrationConfig.updateMany({
-    where: { teamId: integration.teamId, repositoryUrl: integration.repositoryUrl, sshKnownHosts: null },
-    data: { sshKnownHosts: entries.map((e) => e.line).join('\n'), sshHostKeyFingerprint: entries[0]!.key.fingerprint },
-  });
+  await pinHostKeysIfUnpinned(prisma, integration.teamId, integration.repositoryUrl, entries.map((e) => e.line).join('\n'), entries[0]!.key.fingerprint);
 }
 
 /** Forgets the pinned host key: the next successful connection pins the key it sees. */
 export async function resetHostKeys(prisma: PrismaClient, teamId: string): Promise<void> {
-  const { count } = await prisma.gitIntegrationConfig.updateMany({ where: { teamId }, data: { sshKnownHosts: null, sshHostKeyFingerprint: null } });
-  if (count === 0) throw notFound('Git integration is not configured for this team');
+  if (!(await clearHostKeys(prisma, teamId))) throw integrationNotFound();
 }
 
 /**

@@ -1,0 +1,133 @@
+import type { PrismaClient, Prisma } from '../../../db/database.js';
+import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
+
+// The operations feature's tables.
+//
+// git_operations: the state machine queued -> running -> succeeded | failed | conflict.
+// Terminal states are final; a job that finds its operation terminal does nothing
+// (that is what makes a retried job harmless).
+//
+// pipeline_sync_states: one row per pipeline holding the version last exchanged with git
+// (the merge base); synced_commit is the commit where it last changed. Written set-based:
+// one statement per call, whatever the number of pipelines.
+
+export type OperationKind = 'push' | 'pull';
+export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'conflict';
+export const TERMINAL: readonly OperationStatus[] = ['succeeded', 'failed', 'conflict'];
+
+export interface OperationRow {
+  id: string;
+  teamId: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  branch: string;
+  request: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+type Db = PrismaClient | Prisma.TransactionClient;
+type Tx = Prisma.TransactionClient;
+
+export async function loadOperation(db: Db, id: string): Promise<OperationRow | null> {
+  return (await db.gitOperation.findUnique({ where: { id } })) as OperationRow | null;
+}
+
+/** Marks the operation running for one more attempt; false when it is already terminal. */
+export async function startAttempt(db: Db, id: string): Promise<boolean> {
+  const { count } = await db.gitOperation.updateMany({
+    where: { id, status: { in: ['queued', 'running'] } },
+    data: { status: 'running', attempts: { increment: 1 }, startedAt: new Date() },
+  });
+  return count > 0;
+}
+
+export async function finishOperation(
+  db: Db,
+  id: string,
+  outcome: { status: OperationStatus; result?: Record<string, unknown> | null; error?: string | null },
+): Promise<boolean> {
+  const { count } = await db.gitOperation.updateMany({
+    where: { id, status: { in: ['queued', 'running'] } },
+    data: {
+      status: outcome.status,
+      result: (outcome.result ?? undefined) as Prisma.InputJsonValue | undefined,
+      error: outcome.error ?? null,
+      finishedAt: new Date(),
+    },
+  });
+  return count > 0;
+}
+
+const UNFINISHED: OperationStatus[] = ['queued', 'running'];
+
+export function countUnfinishedOperations(db: Db, teamId: string): Promise<number> {
+  return db.gitOperation.count({ where: { teamId, status: { in: UNFINISHED } } });
+}
+
+export async function insertOperation(
+  db: Db,
+  row: { id: string; teamId: string; kind: OperationKind; branch: string; request: Record<string, unknown> },
+): Promise<OperationRow> {
+  return (await db.gitOperation.create({ data: { ...row, status: 'queued', request: row.request as Prisma.InputJsonValue } })) as OperationRow;
+}
+
+export async function findTeamOperation(db: Db, teamId: string, id: string): Promise<OperationRow | null> {
+  return (await db.gitOperation.findFirst({ where: { id, teamId } })) as OperationRow | null;
+}
+
+/** Newest first, without `result` (never read: a page of large results would be read and sent whole). */
+export async function listTeamOperations(
+  db: Db,
+  teamId: string,
+  query: { take: number; beforeId?: string; kind?: OperationKind; status?: OperationStatus },
+): Promise<Omit<OperationRow, 'result'>[]> {
+  const rows = await db.gitOperation.findMany({
+    where: { teamId, kind: query.kind, status: query.status, ...(query.beforeId ? { id: { lt: query.beforeId } } : {}) },
+    omit: { result: true },
+    orderBy: { id: 'desc' },
+    take: query.take,
+  });
+  return rows as Omit<OperationRow, 'result'>[];
+}
+
+// ── pipeline_sync_states ──
+
+export interface SyncedPipeline extends PipelineContent {
+  id: string;
+  path: string;
+  blobSha: string;
+  /** The app's version that was synced; null = the pipeline's current version. */
+  version: number | null;
+}
+
+export async function upsertSyncStates(tx: Tx, teamId: string, commit: string, rows: SyncedPipeline[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO pipeline_sync_states
+      (pipeline_id, team_id, path, synced_definition, synced_name, synced_version, synced_blob_sha, synced_commit, synced_at, updated_at)
+    SELECT u.id, p.team_id, u.path, u.def::jsonb, u.name, COALESCE(u.version, p.version), u.sha, ${commit}, now(), now()
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.path)}::text[], ${rows.map((r) => canonicalJson(r.definition))}::text[],
+      ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.blobSha)}::text[], ${rows.map((r) => r.version)}::int[]
+    ) AS u(id, path, def, name, sha, version)
+    JOIN pipelines p ON p.id = u.id AND p.team_id = ${teamId}::uuid
+    ON CONFLICT (team_id, pipeline_id) DO UPDATE SET
+      path = EXCLUDED.path, synced_definition = EXCLUDED.synced_definition, synced_name = EXCLUDED.synced_name,
+      synced_version = EXCLUDED.synced_version, synced_blob_sha = EXCLUDED.synced_blob_sha,
+      synced_commit = EXCLUDED.synced_commit, synced_at = EXCLUDED.synced_at, updated_at = now()
+    -- Rows already synced at this content keep their row (and synced_commit, the commit
+    -- where it last changed): a push of one edit among thousands rewrites one row.
+    WHERE pipeline_sync_states.synced_blob_sha IS DISTINCT FROM EXCLUDED.synced_blob_sha
+       OR pipeline_sync_states.synced_version <> EXCLUDED.synced_version
+       OR pipeline_sync_states.path <> EXCLUDED.path`;
+}
+
+export async function deleteSyncStates(tx: Tx, teamId: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.$executeRaw`DELETE FROM pipeline_sync_states WHERE team_id = ${teamId}::uuid AND pipeline_id = ANY(${ids}::text[])`;
+}
