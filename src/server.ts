@@ -2,7 +2,10 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { join } from 'node:path';
+import { CredentialsKeyMismatch, verifyCredentialsKey } from './db/credentials-key.js';
 import { openDatabase } from './db/database.js';
+import { loadOrCreateKeyFile } from './lib/crypto/key-file.js';
 import { loggerOptions } from './http/logger.js';
 import { JobRunner } from './jobs/runner.js';
 import { requirePinnableGit } from './lib/git/version.js';
@@ -23,6 +26,18 @@ async function main(): Promise<void> {
   await requirePinnableGit(config.gitIntegration.allowedProtocols);
 
   const db = await openDatabase(config, { logger });
+  // The key the git integration loads (GIT_CREDENTIALS_KEY, else DATA_DIR/credentials.key) must be the
+  // one the database's credentials are sealed with: refuse to start with another one.
+  const keySource = config.gitIntegration.credentialsKey ? 'GIT_CREDENTIALS_KEY' : join(config.database.dataDir, 'credentials.key');
+  const key = config.gitIntegration.credentialsKey ?? (await loadOrCreateKeyFile(keySource)).key;
+  try {
+    await verifyCredentialsKey(db.pool, key, keySource);
+  } catch (error) {
+    if (!(error instanceof CredentialsKeyMismatch)) throw error;
+    await db.close();
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   const jobs = config.jobs.enabled
     ? new JobRunner(db.url, logger.child({ component: 'jobs' }), {
         max: config.jobs.poolSize,
