@@ -66,6 +66,7 @@ const dashboardModule: FastifyPluginAsync = async (app) => {
     const appError = toAppError(error, 'platform');
     if (appError.status >= 500) request.log.error({ err: appError.cause ?? appError }, 'dashboard request failed');
     const message = appError.status >= 500 ? 'The server could not answer. Try again shortly.' : appError.message;
+    if (appError.retryAfter !== undefined) void reply.header('retry-after', String(appError.retryAfter));
     return sendPage(reply, errorPage(request.dashboard, appError.status, message), appError.status);
   });
   app.setNotFoundHandler((request, reply) => sendPage(reply, errorPage(request.dashboard, 404, 'There is no such page.'), 404));

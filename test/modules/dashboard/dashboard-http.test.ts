@@ -106,6 +106,20 @@ describe('dashboard sign-in and sessions', () => {
     expect((await t.http().post('/dashboard/login/token').type('form').send({ token: `at_${'x'.repeat(43)}` })).status).toBe(401);
   });
 
+  it('failed sign-ins from one address are limited like failed Bearer authentications (429)', async () => {
+    const limited = await createTestApp({ env: { RATE_LIMITS: 'true', AUTH_FAILURES_PER_MINUTE: '2' }, database: t.database });
+    try {
+      const attempt = () => limited.http().post('/dashboard/login/token').type('form').send({ token: `at_${'y'.repeat(43)}` });
+      expect((await attempt()).status).toBe(401);
+      expect((await attempt()).status).toBe(401);
+      const third = await attempt();
+      expect(third.status).toBe(429);
+      expect(third.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a sign-in form posted from another site is refused (login CSRF)', async () => {
     const code = await loginCode(t, 'acme', 'alice');
     const crossSite = await t.http().post('/dashboard/login/link').set('Origin', 'https://evil.example').type('form').send({ code });

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { forbidden } from '../../../lib/errors.js';
+import { forbidden, rateLimited } from '../../../lib/errors.js';
+import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { BASE, SESSION_COOKIE, sendPage, teamUrl, viewerOf } from '../context.js';
@@ -53,6 +54,9 @@ ${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
 
 export default (async (app, options: { sessionTtlMs: number }) => {
   const ttl = options.sessionTtlMs;
+  // Failed sign-ins count against the client address like failed Bearer authentications do.
+  const { rateLimits } = app.config;
+  const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
 
   function startSession(reply: FastifyReply, id: string) {
     void reply.setCookie(SESSION_COOKIE, id, {
@@ -67,8 +71,10 @@ export default (async (app, options: { sessionTtlMs: number }) => {
     return reply.code(303).header('location', BASE).send();
   }
 
-  async function failed(reply: FastifyReply, error: unknown) {
+  async function failed(request: FastifyRequest, reply: FastifyReply, error: unknown) {
     if (!(error instanceof SignInError)) throw error;
+    request.log.warn({ reason: error.reason }, 'dashboard sign-in failed');
+    if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
     const view = signInPage(FAILURES[error.reason], error.reason === 'missing_scope' ? 403 : 401);
     return sendPage(reply, view.body, view.status);
   }
@@ -95,7 +101,7 @@ export default (async (app, options: { sessionTtlMs: number }) => {
     try {
       return startSession(reply, await signInWithLink(app.db.prisma, request.body.code, ttl));
     } catch (error) {
-      return failed(reply, error);
+      return failed(request, reply, error);
     }
   });
 
@@ -104,7 +110,7 @@ export default (async (app, options: { sessionTtlMs: number }) => {
     try {
       return startSession(reply, await signInWithToken(app.db.prisma, request.body.token, ttl));
     } catch (error) {
-      return failed(reply, error);
+      return failed(request, reply, error);
     }
   });
 
