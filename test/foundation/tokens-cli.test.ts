@@ -6,6 +6,7 @@ import { projectRoot } from '../../src/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createToken } from '../../src/lib/auth/tokens.js';
+import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
 
 const run = promisify(execFile);
 
@@ -63,7 +64,7 @@ describe('token CLI', () => {
 
   it('defaults to every scope', async () => {
     const result = await cli('create', '--team', 'acme', '--user', 'admin', '--json');
-    expect(JSON.parse(result.stdout).scopes).toHaveLength(15);
+    expect(JSON.parse(result.stdout).scopes).toEqual([...ALL_SCOPES]);
   });
 
   it('list shows tokens without the secret', async () => {
