@@ -4,6 +4,8 @@ import { forbidden, rateLimited, unauthorized } from '../lib/errors.js';
 import { FixedWindowLimiter } from '../lib/rate-limiter.js';
 import { TokenCache, hasTokenShape, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
 import type { Scope } from '../lib/auth/scopes.js';
+import type { Logger } from 'pino';
+import { TokenRevocationListener } from '../db/token-revocations.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +47,16 @@ export default fp(
     const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
     const requestsByToken = new FixedWindowLimiter(rateLimits.perTokenPerMinute);
     const tokenCache = new TokenCache(app.config.auth.tokenCacheTtlMs);
+    // Revocations from any process reach this cache at once on PostgreSQL (token-revocations.ts). The
+    // embedded database belongs to one process; there the TTL bounds a revocation's delay. Started
+    // once serving, not at registration: building the app must not touch the database (npm run openapi).
+    let revocations: TokenRevocationListener | null = null;
+    app.addHook('onListen', async () => {
+      if (app.config.auth.tokenCacheTtlMs <= 0 || app.db.embedded) return;
+      revocations = new TokenRevocationListener(app.db.url, tokenCache, app.log.child({ component: 'token-revocations' }) as Logger);
+      await revocations.start();
+    });
+    app.addHook('onClose', async () => revocations?.stop());
 
     app.decorateRequest('auth', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {

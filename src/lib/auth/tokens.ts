@@ -122,12 +122,24 @@ export async function listTokens(prisma: PrismaClient, filter: { team?: string }
   return rows.map(toSummary);
 }
 
+/** The PostgreSQL channel on which a revocation tells every server's token cache (token-revocations.ts). */
+export const TOKEN_REVOKED_CHANNEL = 'api_token_revoked';
+
+/**
+ * Tells every server sharing the database that token `id` is revoked, so their caches drop it now
+ * instead of after TOKEN_CACHE_TTL_MS. Call it after the revocation has committed.
+ */
+export async function notifyTokenRevoked(prisma: PrismaClient, id: string): Promise<void> {
+  await prisma.$executeRaw`SELECT pg_notify(${TOKEN_REVOKED_CHANNEL}, ${id})`;
+}
+
 /** Returns false when no such token exists; revoking twice keeps the first time. */
 export async function revokeToken(prisma: PrismaClient, id: string): Promise<boolean> {
   if (!isUuid(id)) return false;
   const row = await prisma.apiToken.findUnique({ where: { id }, select: { id: true } });
   if (!row) return false;
   await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  await notifyTokenRevoked(prisma, id);
   return true;
 }
 
@@ -157,6 +169,16 @@ export class TokenCache {
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
   ) {}
+
+  /** Drops the entry of a revoked token (told by another process, or by this one). */
+  forgetToken(tokenId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.auth.tokenId === tokenId) this.entries.delete(hash);
+  }
+
+  /** Drops everything: revocations may have been missed (the notification connection was down). */
+  clear(): void {
+    this.entries.clear();
+  }
 
   get(hash: string, now: number): AuthContext | undefined {
     const entry = this.entries.get(hash);

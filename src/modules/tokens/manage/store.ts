@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from '../../../generated/prisma/client.js';
+import { notifyTokenRevoked } from '../../../lib/auth/tokens.js';
 import { isUuid } from '../../../lib/ids.js';
 
 // The SQL of team token management. Every statement is scoped by team id: a token of
@@ -56,5 +57,7 @@ export async function markRevoked(prisma: PrismaClient, teamId: string, id: stri
   const found = await prisma.apiToken.count({ where: { id, teamId } });
   if (found === 0) return false;
   await prisma.apiToken.updateMany({ where: { id, teamId, revokedAt: null }, data: { revokedAt: now } });
+  // Every server drops it from its token cache now, not after TOKEN_CACHE_TTL_MS.
+  await notifyTokenRevoked(prisma, id);
   return true;
 }
