@@ -9,8 +9,18 @@ export interface AppRoute {
   url: string;
 }
 
-/** Routes that are public by design: probes, the OpenAPI document and its UI. */
-export const PUBLIC_ROUTES = [/^\/_health$/, /^\/_ready$/, /^\/openapi\.json$/, /^\/api\/v1\/openapi\.json$/, /^\/docs(\/|$)/];
+/**
+ * Routes that are public by design: probes, the OpenAPI document and its UI; and the git providers'
+ * webhooks, which are signed with a per-team secret instead of a token (remote-refresh.test.ts).
+ */
+export const PUBLIC_ROUTES = [
+  /^\/_health$/,
+  /^\/_ready$/,
+  /^\/openapi\.json$/,
+  /^\/api\/v1\/openapi\.json$/,
+  /^\/docs(\/|$)/,
+  /^\/api\/git-integration\/webhooks\/:provider$/,
+];
 
 const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
 

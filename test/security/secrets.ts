@@ -30,6 +30,7 @@ const CREDENTIAL_COLUMN_NAME = /secret|token|key|credential|passw|private|signat
 export const CREDENTIAL_COLUMNS: Record<string, 'sealed' | 'hash' | 'not secret'> = {
   'git_integration_configs.encrypted_credentials': 'sealed',
   'git_ssh_keys.encrypted_private_key': 'sealed',
+  'git_integration_configs.encrypted_webhook_secret': 'sealed',
   'api_tokens.token_hash': 'hash',
   'api_tokens.token_prefix': 'not secret',
   'git_ssh_keys.public_key': 'not secret',

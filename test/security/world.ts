@@ -75,6 +75,8 @@ export async function createWorld(options: { env?: Record<string, string> } = {}
     { enabled: true, provider: 'github', repository_url: repositoryUrl, default_branch: 'main', path_prefix: 'pipelines/', credentials: { type: 'token', token: GIT_TOKEN } },
     200,
   );
+  // A provider webhook, so that its sealed secret is among the stored values checked.
+  await send('post', '/api/git-integration/webhook', {}, 201);
   const operation = (await send('post', '/api/git-integration/push', { message: 'first sync' }, 202)).data.operation_id as string;
   const done = await waitForOperation(t, authA, operation);
   expect(done.status, JSON.stringify(done)).toBe('succeeded');

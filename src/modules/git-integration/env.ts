@@ -78,6 +78,11 @@ export const gitIntegrationEnv = z.object({
   GIT_REQUEST_CONCURRENCY: z.coerce.number().int().min(1).default(8),
   /** The same, per team. */
   GIT_REQUEST_CONCURRENCY_PER_TEAM: z.coerce.number().int().min(1).default(2),
+  /**
+   * A read of /status or /history queues a background refresh of the team's remote view (fetch, commits ahead)
+   * when the view is older than this; the read itself never waits for it (except with ?refresh=true).
+   */
+  GIT_REMOTE_REFRESH_SECONDS: z.coerce.number().int().min(1).default(30),
   /** /history answers from the team's clone without contacting the remote when the clone was fetched this recently. */
   GIT_HISTORY_FRESH_SECONDS: z.coerce.number().int().min(0).default(60),
   /** Provider REST API bases for self-hosted instances: `github=https://ghe.example/api/v3,gitlab=https://gl.example/api/v4`. */
@@ -174,6 +179,7 @@ export function toGitIntegrationConfig(env: z.infer<typeof gitIntegrationEnv>) {
       requestConcurrency: env.GIT_REQUEST_CONCURRENCY,
       requestConcurrencyPerTeam: env.GIT_REQUEST_CONCURRENCY_PER_TEAM,
       historyFreshSeconds: env.GIT_HISTORY_FRESH_SECONDS,
+      remoteRefreshSeconds: env.GIT_REMOTE_REFRESH_SECONDS,
     },
     providerApiUrls: apiUrls,
     githubApp:

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
 import type { PrismaClient } from '../../db/database.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
@@ -13,6 +13,7 @@ import { requireInstallationLinked } from './settings/github-app-links.js';
 import { loadGitIntegration, type GitIntegration } from './settings/store.js';
 import { requireSavedRemote } from './settings/repository-url.js';
 import { integrationDisabled, notConfigured } from './errors.js';
+import type { RefreshDeps } from './refresh/service.js';
 
 // What every git operation of a team needs: the stored integration, credentials
 // usable by git (a GitHub App becomes an installation token), and the team's
@@ -35,6 +36,18 @@ export function gitDepsOf(app: FastifyInstance): GitDeps {
     secrets: app.gitSecrets,
     config: app.config,
     resolver: app.resolver,
+  };
+}
+
+/** What reads need to ask for a fresh remote view (refresh/service.ts). */
+export function refreshDepsOf(app: FastifyInstance, log: FastifyBaseLogger): RefreshDeps {
+  return {
+    get prisma() {
+      return app.db.prisma;
+    },
+    jobs: app.jobs,
+    log,
+    staleAfterSeconds: app.config.gitIntegration.operations.remoteRefreshSeconds,
   };
 }
 

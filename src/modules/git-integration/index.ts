@@ -8,6 +8,9 @@ import { operationRoutes } from './operations/routes.js';
 import { defineGitOperationsQueue } from './operations/queue.js';
 import { statusRoutes } from './status/routes.js';
 import { historyRoutes } from './history/routes.js';
+import { defineRemoteRefreshQueue } from './refresh/queue.js';
+import { webhookSecretRoutes } from './settings/webhook-routes.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { gitDepsOf } from './git-context.js';
 
 /**
@@ -15,17 +18,25 @@ import { gitDepsOf } from './git-context.js';
  * operations run by the job runner, status and history. What each feature owns: README.md.
  */
 const gitIntegrationModule: FastifyPluginAsync = async function gitIntegrationModule(app) {
-  app.addHook('onRequest', app.authenticate);
   await app.register(secretsPlugin); // app.gitSecrets, before every plugin that reads credentials
-  if (app.jobs) defineGitOperationsQueue(app.jobs, gitDepsOf(app));
-  // route plugins are registered here, one line each
-  await app.register(configRoutes);
-  await app.register(sshKeyRoutes);
-  await app.register(operationRoutes);
-  await app.register(statusRoutes);
-  await app.register(historyRoutes);
-  await app.register(connectionTestRoutes);
-  await app.register(githubAppLinkRoutes);
+  if (app.jobs) {
+    defineGitOperationsQueue(app.jobs, gitDepsOf(app));
+    defineRemoteRefreshQueue(app.jobs, gitDepsOf(app));
+  }
+  // Providers sign their deliveries with the webhook's secret; they have no API token.
+  await app.register(webhookRoutes);
+  await app.register(async function tokenRoutes(scope) {
+    scope.addHook('onRequest', scope.authenticate);
+    // route plugins are registered here, one line each
+    await scope.register(configRoutes);
+    await scope.register(sshKeyRoutes);
+    await scope.register(operationRoutes);
+    await scope.register(statusRoutes);
+    await scope.register(historyRoutes);
+    await scope.register(connectionTestRoutes);
+    await scope.register(githubAppLinkRoutes);
+    await scope.register(webhookSecretRoutes);
+  });
 };
 
 export default gitIntegrationModule;

@@ -17,6 +17,8 @@ export function gitTestEnv(extra: Record<string, string> = {}): Record<string, s
     DATA_DIR: mkdtempSync(join(tmpdir(), 'git-int-data-')),
     GIT_CREDENTIALS_KEY: CREDENTIALS_KEY,
     GIT_NETWORK_TIMEOUT_MS: '15000',
+    // Background refreshes only where a test asks for them: they fetch, and other tests count fetches.
+    GIT_REMOTE_REFRESH_SECONDS: '86400',
     ...extra,
   };
 }

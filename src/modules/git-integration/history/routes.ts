@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { platformErrors } from '../../../http/platform-schemas.js';
 import { authOf } from '../../../plugins/auth.js';
-import { gitDepsOf } from '../git-context.js';
+import { gitDepsOf, refreshDepsOf } from '../git-context.js';
 import { historyQuery, historyResponse } from './schemas.js';
 import { getHistory } from './service.js';
 
@@ -13,6 +13,6 @@ export const historyRoutes: FastifyPluginAsyncZod = async function historyRoutes
       config: { scopes: ['git:read'] },
       schema: { tags: ['git-integration'], querystring: historyQuery, response: { 200: historyResponse, ...platformErrors(400, 401, 403, 409, 429, 502) } },
     },
-    async (request) => ({ data: await getHistory(deps, authOf(request).teamId, request.query) }),
+    async (request) => ({ data: await getHistory(deps, refreshDepsOf(app, request.log), authOf(request).teamId, request.query) }),
   );
 };

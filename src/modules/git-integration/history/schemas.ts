@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { branchNameIssue } from '../branch-name.js';
+import { refreshFlag } from '../status/schemas.js';
 
 export const historyQuery = z.object({
   branch: z
@@ -12,6 +13,7 @@ export const historyQuery = z.object({
     .describe('Defaults to the configured default branch'),
   path: z.string().min(1).max(1024).optional().describe('A file or directory inside path_prefix (defaults to the whole prefix)'),
   limit: z.coerce.number().int().min(1).max(200).default(30),
+  refresh: refreshFlag,
 });
 
 export const historyResponse = z.object({

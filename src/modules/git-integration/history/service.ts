@@ -5,13 +5,21 @@ import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
 import { requireSavedUrl } from '../settings/repository-url.js';
+import { readRemoteCheckedAt } from '../settings/store.js';
+import { awaitFreshView, refreshIfStale, type RefreshDeps } from '../refresh/service.js';
 
-// Commit history of the pipeline files, read from the team's local clone as last
-// fetched by an operation (no network on this request), except when the clone
-// does not know the branch yet and was not fetched within GIT_HISTORY_FRESH_SECONDS:
+// Commit history of the pipeline files, read from the team's local clone as last fetched by an
+// operation or a background refresh (no network on this request; a view older than
+// GIT_REMOTE_REFRESH_SECONDS queues a refresh, ?refresh=true waits for one), except when the
+// clone does not know the branch yet and was not fetched within GIT_HISTORY_FRESH_SECONDS:
 // then it is fetched, in one of the bounded request slots (429 when none is free).
 
-export async function getHistory(deps: GitDeps, teamId: string, query: { branch?: string; path?: string; limit: number }) {
+export async function getHistory(
+  deps: GitDeps,
+  refresh: RefreshDeps,
+  teamId: string,
+  query: { branch?: string; path?: string; limit: number; refresh?: boolean },
+) {
   const integration = await requireIntegration(deps, teamId);
   const prefix = normalisePrefix(integration.pathPrefix);
   const path = query.path ?? prefix;
@@ -22,6 +30,8 @@ export async function getHistory(deps: GitDeps, teamId: string, query: { branch?
   // Checked even when the clone answers alone (without DNS: no connection is made then): a config
   // that no longer passes is refused the same way everywhere.
   const url = requireSavedUrl(integration.repositoryUrl, deps.config.gitIntegration).url;
+  if (query.refresh) await awaitFreshView(refresh, teamId);
+  else refreshIfStale(refresh, teamId, await readRemoteCheckedAt(deps.prisma, teamId));
   const repo = await openTeamRepository(deps.config, integration);
   // Branches of the clone count only when they were fetched from this URL (the config may have moved).
   let head = (await repo.fetchedFrom(url)) ? await repo.remoteBranch(branch) : null;

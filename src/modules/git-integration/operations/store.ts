@@ -65,6 +65,11 @@ export async function finishOperation(
 
 const UNFINISHED: OperationStatus[] = ['queued', 'running'];
 
+/** Whether a push or pull of the team is queued or running. */
+export async function hasUnfinishedOperation(db: Db, teamId: string): Promise<boolean> {
+  return (await db.gitOperation.findFirst({ where: { teamId, status: { in: UNFINISHED } }, select: { id: true } })) !== null;
+}
+
 export function countUnfinishedOperations(db: Db, teamId: string): Promise<number> {
   return db.gitOperation.count({ where: { teamId, status: { in: UNFINISHED } } });
 }

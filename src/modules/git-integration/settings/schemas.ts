@@ -56,6 +56,8 @@ export const saveIntegrationBody = z
     ssh_key_id: sshKeyId.optional(),
     author_name: z.string().trim().min(1).max(200).regex(/^[^<>]*$/, 'must not contain "<" or ">"').refine((v) => !hasControlCharacter(v), 'must not contain control characters').optional(),
     author_email: z.email().max(254).optional(),
+    auto_pull: z.boolean().optional().describe('A signed push webhook for the synced branch queues a pull (default false)'),
+    auto_pull_strategy: z.enum(['merge', 'theirs', 'ours']).optional().describe('The strategy of those pulls (default merge)'),
   })
   .strict();
 
@@ -81,6 +83,9 @@ export const integrationBody = z
     author_email: z.string(),
     last_sync_at: z.string().nullable(),
     updated_at: z.string(),
+    auto_pull: z.boolean(),
+    auto_pull_strategy: z.enum(['merge', 'theirs', 'ours']),
+    webhook_id: z.string().nullable().describe('The webhook id in the payload URL (POST /api/git-integration/webhook); null: no webhook'),
   })
   .describe('GitIntegration');
 

@@ -8,3 +8,6 @@ export const gitCredentialsContext = (teamId: string): SecretContext => ({ purpo
 
 /** git_ssh_keys.encrypted_private_key of the key `keyId` of `teamId`. */
 export const sshPrivateKeyContext = (teamId: string, keyId: string): SecretContext => ({ purpose: 'ssh-private-key', teamId, rowId: keyId });
+
+/** git_integration_configs.encrypted_webhook_secret, bound to the webhook id it signs for: a new id needs a new secret. */
+export const webhookSecretContext = (teamId: string, hookId: string): SecretContext => ({ purpose: 'webhook-secret', teamId, rowId: hookId });

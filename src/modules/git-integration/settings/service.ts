@@ -147,6 +147,8 @@ export async function saveIntegration(
       ...(pathPrefix !== undefined ? { pathPrefix } : {}),
       ...(body.author_name !== undefined ? { authorName: body.author_name } : {}),
       ...(body.author_email !== undefined ? { authorEmail: body.author_email } : {}),
+      ...(body.auto_pull !== undefined ? { autoPull: body.auto_pull } : {}),
+      ...(body.auto_pull_strategy !== undefined ? { autoPullStrategy: body.auto_pull_strategy } : {}),
       ...(credentials ?? {}),
       ...(dropsCredentials ? { credentialType: null, encryptedCredentials: null } : {}),
       // Pinned ssh host keys belong to the host they were seen on.
@@ -187,5 +189,8 @@ export function toIntegrationBody(view: IntegrationView) {
     author_email: view.authorEmail,
     last_sync_at: view.lastSyncAt?.toISOString() ?? null,
     updated_at: view.updatedAt.toISOString(),
+    auto_pull: view.autoPull,
+    auto_pull_strategy: view.autoPullStrategy,
+    webhook_id: view.webhookId,
   };
 }

@@ -145,6 +145,9 @@ export interface IntegrationView {
   authorEmail: string;
   lastSyncAt: Date | null;
   updatedAt: Date;
+  autoPull: boolean;
+  autoPullStrategy: 'merge' | 'theirs' | 'ours';
+  webhookId: string | null;
 }
 
 const VIEW_SELECT = {
@@ -160,6 +163,9 @@ const VIEW_SELECT = {
   authorEmail: true,
   lastSyncAt: true,
   updatedAt: true,
+  autoPull: true,
+  autoPullStrategy: true,
+  webhookId: true,
 } as const;
 
 const toView = (row: { [K in keyof typeof VIEW_SELECT]: unknown }): IntegrationView => row as IntegrationView;
@@ -299,4 +305,65 @@ export async function readSealedPrivateKey(db: Db, id: string): Promise<{ teamId
 
 export async function replaceSealedPrivateKey(db: Db, id: string, old: string, next: string): Promise<number> {
   return (await db.gitSshKey.updateMany({ where: { id, encryptedPrivateKey: old }, data: { encryptedPrivateKey: next } })).count;
+}
+
+// ── The remote view (refresh/) and the webhook (webhook-secret.ts, webhooks/) ──
+
+/** What a refresh measured: commits on `branch` touching the prefix since the last synced commit. */
+export interface RemoteView {
+  branch: string;
+  head_commit: string | null;
+  ahead_count: number;
+  computed_at: string;
+}
+
+/** `checkedAt` is when the refresh started: a view is never newer than its fetch. */
+export async function recordRemoteView(db: Db, teamId: string, view: RemoteView, checkedAt: Date): Promise<void> {
+  await db.gitIntegrationConfig.updateMany({
+    where: { teamId },
+    data: { remoteView: view as unknown as Prisma.InputJsonValue, remoteCheckedAt: checkedAt, remoteCheckError: null },
+  });
+}
+
+/** A refresh that failed: the view stays, the attempt is recorded (the next one waits GIT_REMOTE_REFRESH_SECONDS). */
+export async function recordRemoteCheckFailure(db: Db, teamId: string, message: string, checkedAt: Date): Promise<void> {
+  await db.gitIntegrationConfig.updateMany({ where: { teamId }, data: { remoteCheckedAt: checkedAt, remoteCheckError: message } });
+}
+
+export async function readRemoteCheckedAt(db: Db, teamId: string): Promise<Date | null> {
+  return (await db.gitIntegrationConfig.findUnique({ where: { teamId }, select: { remoteCheckedAt: true } }))?.remoteCheckedAt ?? null;
+}
+
+/** False when the team has no integration. */
+export async function setWebhook(db: Db, teamId: string, hookId: string, encryptedSecret: string): Promise<boolean> {
+  const { count } = await db.gitIntegrationConfig.updateMany({ where: { teamId }, data: { webhookId: hookId, encryptedWebhookSecret: encryptedSecret } });
+  return count > 0;
+}
+
+/** False when the team has no integration. */
+export async function clearWebhook(db: Db, teamId: string): Promise<boolean> {
+  const { count } = await db.gitIntegrationConfig.updateMany({ where: { teamId }, data: { webhookId: null, encryptedWebhookSecret: null } });
+  return count > 0;
+}
+
+export interface WebhookTarget {
+  teamId: string;
+  hookId: string;
+  encryptedSecret: string;
+  enabled: boolean;
+  autoPull: boolean;
+  autoPullStrategy: 'merge' | 'theirs' | 'ours';
+  defaultBranch: string;
+  lastSyncedBranch: string | null;
+}
+
+/** The config a webhook id belongs to (unique index on webhook_id), or null. */
+export async function findWebhookTarget(db: Db, hookId: string): Promise<WebhookTarget | null> {
+  const row = await db.gitIntegrationConfig.findUnique({
+    where: { webhookId: hookId },
+    select: { teamId: true, encryptedWebhookSecret: true, enabled: true, autoPull: true, autoPullStrategy: true, defaultBranch: true, lastSyncedBranch: true },
+  });
+  if (!row?.encryptedWebhookSecret) return null;
+  const { encryptedWebhookSecret, autoPullStrategy, ...rest } = row;
+  return { ...rest, hookId, encryptedSecret: encryptedWebhookSecret, autoPullStrategy: autoPullStrategy as WebhookTarget['autoPullStrategy'] };
 }

@@ -7,6 +7,12 @@ import type { RawSql } from '../../../db/raw-sql.js';
 // at a time in submission order, so "latest by created_at" (index team_id, created_at) is
 // also "latest finished".
 
+export interface RemoteMeasure {
+  branch?: string;
+  ahead_count?: number;
+  computed_at?: string;
+}
+
 export interface StatusRow {
   enabled: boolean;
   default_branch: string;
@@ -15,13 +21,17 @@ export interface StatusRow {
   last_error: string | null;
   local_ahead: number;
   active: { id: string; kind: 'push' | 'pull'; status: 'queued' | 'running'; started_at: string | null } | null;
-  remote: { branch?: string; ahead_count?: number; computed_at?: string } | null;
+  /** The remote as the team's latest push or pull measured it. */
+  remote: RemoteMeasure | null;
+  /** The remote as the latest background refresh measured it, and when that refresh started (even if it failed). */
+  remote_view: RemoteMeasure | null;
+  remote_checked_at: Date | null;
   conflicts: { pipeline_id: string; path: string; app_change: 'added' | 'modified' | 'deleted'; git_change: 'added' | 'modified' | 'deleted'; resolution: string | null }[] | null;
 }
 
 export async function readStatusRow(sql: RawSql, teamId: string): Promise<StatusRow | undefined> {
   const [row] = await sql.$queryPrepared<StatusRow[]>`
-    SELECT c.enabled, c.default_branch, c.last_synced_branch, c.last_sync_at, c.last_error,
+    SELECT c.enabled, c.default_branch, c.last_synced_branch, c.last_sync_at, c.last_error, c.remote_view, c.remote_checked_at,
       (SELECT count(*)::int FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id
         WHERE p.team_id = c.team_id
           AND CASE WHEN s.pipeline_id IS NULL THEN p.deleted_at IS NULL

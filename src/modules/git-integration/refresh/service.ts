@@ -1,0 +1,56 @@
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { PrismaClient } from '../../../db/database.js';
+import type { JobRunner } from '../../../jobs/runner.js';
+import { readRemoteCheckedAt } from '../settings/store.js';
+import { GIT_REMOTE_REFRESH_QUEUE, type RemoteRefreshJob } from './queue.js';
+
+// Asking for a fresh remote view. Reads never run git for it: they queue a refresh when the
+// view is older than GIT_REMOTE_REFRESH_SECONDS (without waiting for the insert), or, with
+// ?refresh=true, queue one and wait a bounded time for a view that started after the request.
+
+export interface RefreshDeps {
+  prisma: PrismaClient;
+  jobs: JobRunner | null;
+  log: Logger;
+  /** GIT_REMOTE_REFRESH_SECONDS */
+  staleAfterSeconds: number;
+}
+
+/** How long ?refresh=true waits for the fresh view before answering with what there is. */
+export const REFRESH_WAIT_MS = 10_000;
+const WAIT_POLL_MS = 150;
+/** A process asks pg-boss at most this often per team (the queue keeps one waiting refresh anyway). */
+const REQUEST_THROTTLE_MS = 2_000;
+
+const lastRequests = new WeakMap<JobRunner, Map<string, number>>();
+
+export async function requestRefresh(jobs: JobRunner, teamId: string): Promise<void> {
+  await jobs.enqueue<RemoteRefreshJob>(GIT_REMOTE_REFRESH_QUEUE, { teamId }, { singletonKey: teamId });
+  jobs.wake(GIT_REMOTE_REFRESH_QUEUE);
+}
+
+/** Queues a refresh when the view is stale; never waits for it and never fails the caller. */
+export function refreshIfStale(deps: RefreshDeps, teamId: string, checkedAt: Date | null, now = Date.now()): void {
+  const jobs = deps.jobs;
+  if (!jobs) return;
+  if (checkedAt && now - checkedAt.getTime() < deps.staleAfterSeconds * 1000) return;
+  let requests = lastRequests.get(jobs);
+  if (!requests) lastRequests.set(jobs, (requests = new Map()));
+  const last = requests.get(teamId);
+  if (last !== undefined && now - last < Math.min(REQUEST_THROTTLE_MS, deps.staleAfterSeconds * 1000)) return;
+  requests.set(teamId, now);
+  requestRefresh(jobs, teamId).catch((error: unknown) => deps.log.warn({ teamId, err: error }, 'could not queue a remote refresh'));
+}
+
+/** Queues a refresh and waits until one that started after this call has finished, or `timeoutMs` passed. */
+export async function awaitFreshView(deps: RefreshDeps, teamId: string, timeoutMs = REFRESH_WAIT_MS): Promise<void> {
+  if (!deps.jobs) return;
+  const since = Date.now();
+  await requestRefresh(deps.jobs, teamId);
+  const deadline = since + timeoutMs;
+  while (Date.now() < deadline) {
+    const checkedAt = await readRemoteCheckedAt(deps.prisma, teamId);
+    if (checkedAt && checkedAt.getTime() >= since) return;
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}

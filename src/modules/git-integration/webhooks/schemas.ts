@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { WEBHOOK_PROVIDERS } from './signatures.js';
+
+export const webhookParams = z.object({ provider: z.enum(WEBHOOK_PROVIDERS) });
+
+export const webhookQuery = z.object({
+  hook_id: z.string().max(64).optional().describe('The webhook id shown when its secret was generated (POST /api/git-integration/webhook)'),
+});
+
+export const webhookAcceptedResponse = z.object({
+  data: z.object({
+    refresh_queued: z.boolean().describe('The remote view is being refreshed (false when the integration is disabled or jobs are off)'),
+    pull_operation_id: z.string().nullable().describe('The pull queued because of auto_pull, if any'),
+  }),
+});

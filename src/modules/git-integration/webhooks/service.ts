@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { JobRunner } from '../../../jobs/runner.js';
+import secureJson from 'secure-json-parse';
+import { AppError, unauthorized } from '../../../lib/errors.js';
+import type { GitDeps } from '../git-context.js';
+import { submitOperation } from '../operations/service.js';
+import { requestRefresh } from '../refresh/service.js';
+import { webhookSecretContext } from '../settings/secret-contexts.js';
+import { findWebhookTarget, openStored, type WebhookTarget } from '../settings/store.js';
+import { isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
+
+// A provider's delivery: verified against the secret of the webhook its URL names, then the
+// team's remote view is refreshed at once and, with auto_pull, a pull is queued. Every refusal
+// (no or unknown hook id, a removed webhook, a wrong or missing signature) is the same 401 after
+// the same work: a forged request learns nothing about which ids exist or whose they are.
+
+export const BAD_SIGNATURE = 'The webhook signature does not match the secret of this webhook';
+
+/** Verified against when the hook id is unknown, so that refusal costs what a wrong signature costs. */
+const UNKNOWN_HOOK_SECRET = randomBytes(32).toString('hex');
+
+export interface WebhookOutcome {
+  refresh_queued: boolean;
+  pull_operation_id: string | null;
+}
+
+export async function receiveWebhook(
+  deps: GitDeps & { jobs: GitJobs; log: Logger },
+  provider: WebhookProvider,
+  hookId: string | undefined,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): Promise<WebhookOutcome> {
+  const target = hookId ? await findWebhookTarget(deps.prisma, hookId) : null;
+  let secret = UNKNOWN_HOOK_SECRET;
+  if (target) {
+    try {
+      secret = openStored(deps.secrets, target.encryptedSecret, webhookSecretContext(target.teamId, target.hookId));
+    } catch {
+      // A secret that no longer opens (another server key) refuses like a wrong signature.
+    }
+  }
+  if (!signatureValid(provider, headers, body, secret) || !target) throw unauthorized(BAD_SIGNATURE);
+
+  const outcome: WebhookOutcome = { refresh_queued: false, pull_operation_id: null };
+  const runner = deps.jobs.runner;
+  if (!target.enabled || !runner) return outcome;
+  outcome.pull_operation_id = await autoPull(deps, runner, target, provider, headers, body);
+  // A queued pull fetches and measures the remote itself (and a refresh fetching into the same clone could collide with it).
+  if (outcome.pull_operation_id === null) {
+    await requestRefresh(runner, target.teamId);
+    outcome.refresh_queued = true;
+  }
+  return outcome;
+}
+
+/** With auto_pull, a push event for the synced branch (or one whose branches cannot be read) queues a pull; its id, or null. */
+async function autoPull(
+  deps: GitDeps & { jobs: GitJobs; log: Logger },
+  runner: JobRunner,
+  target: WebhookTarget,
+  provider: WebhookProvider,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+): Promise<string | null> {
+  if (!target.autoPull || !isPushEvent(provider, headers)) return null;
+  const branch = target.lastSyncedBranch ?? target.defaultBranch;
+  const branches = pushedBranches(provider, parseJson(body));
+  if (branches !== null && !branches.includes(branch)) return null;
+  try {
+    const submit = { prisma: deps.prisma, jobs: runner, maxQueuedPerTeam: deps.jobs.maxQueuedPerTeam };
+    return (await submitOperation(submit, target.teamId, 'pull', { branch, strategy: target.autoPullStrategy, dry_run: false })).id;
+  } catch (error) {
+    // The delivery itself was fine: a full queue is the team's to see in /status, and the view is refreshed instead.
+    if (!(error instanceof AppError)) throw error;
+    deps.log.warn({ teamId: target.teamId, error: error.message }, 'webhook: auto_pull was not queued');
+    return null;
+  }
+}
+
+export interface GitJobs {
+  runner: JobRunner | null;
+  maxQueuedPerTeam: number;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return secureJson.parse(body.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch {
+    return null; // form-encoded or not JSON: the branch is unknown
+  }
+}

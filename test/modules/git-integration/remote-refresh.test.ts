@@ -1,0 +1,234 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
+import type { Scope } from '../../../src/lib/auth/scopes.js';
+import { gitTestEnv, waitForOperation } from './helpers.js';
+
+// Status and history see commits pushed straight to the repository: a background refresh when
+// the view is older than GIT_REMOTE_REFRESH_SECONDS, ?refresh=true, and signed provider webhooks.
+// Real remotes: file:// and smart HTTP (git http-backend behind a token check).
+
+const TOKEN = 'tok_Refresh_s3cret_0123456789abcdef';
+const pipelineFile = (id: string, name: string) => `${JSON.stringify({ definition: { steps: [] }, id, name }, null, 2)}\n`;
+const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const pushEvent = (branch: string) => JSON.stringify({ ref: `refs/heads/${branch}`, after: 'f'.repeat(40) });
+
+interface Team {
+  auth: string;
+  get: (path: string) => Promise<{ status: number; body: { data: Record<string, unknown>; error?: { message: string } }; text: string }>;
+  post: (path: string, body?: object) => Promise<{ status: number; body: { data: Record<string, unknown> }; text: string }>;
+}
+
+async function team(t: TestApp, name: string, scopes: Scope[] = ['git:read', 'git:write', 'pipelines:read', 'pipelines:write'], user = `${name}-user`): Promise<Team> {
+  const auth = `Bearer ${await t.token({ team: name, user, scopes })}`;
+  return {
+    auth,
+    get: (path) => t.http().get(`/api${path}`).set('authorization', auth) as never,
+    post: (path, body) => (body === undefined ? t.http().post(`/api${path}`).set('authorization', auth) : t.http().post(`/api${path}`).set('authorization', auth).send(body)) as never,
+  };
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function configureAndPush(t: TestApp, who: Team, repositoryUrl: string, credentials: object | null) {
+  expect((await who.post('/git-integration', { enabled: true, provider: 'github', repository_url: repositoryUrl, path_prefix: 'pipelines/', credentials })).status).toBe(200);
+  expect((await who.post('/pipelines', { name: 'first', definition: { steps: [] } })).status).toBe(201);
+  const pushed = await who.post('/git-integration/push', { message: 'Export' });
+  expect(pushed.status).toBe(202);
+  expect((await waitForOperation(t, who.auth, pushed.body.data.operation_id as string)).status).toBe('succeeded');
+}
+
+describe('remote refresh: a file:// remote, GIT_REMOTE_REFRESH_SECONDS=1', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let remotes: GitRemotes;
+  let acme: Team;
+
+  beforeAll(async () => {
+    remotes = new GitRemotes();
+    remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
+    t = await createTestApp({ jobs: true, env: gitTestEnv({ GIT_REMOTE_REFRESH_SECONDS: '1' }) });
+    acme = await team(t, 'refresh-file');
+    await configureAndPush(t, acme, remotes.fileUrl('acme/pipes'), null);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    remotes?.close();
+  });
+
+  it('a commit pushed straight to the repository shows in status within the refresh window, and in history', async () => {
+    const before = (await acme.get('/git-integration/status')).body.data;
+    expect(before).toMatchObject({ remote_ahead_count: 0, in_sync: true });
+    const sha = remotes.commit('acme/pipes', 'main', { 'pipelines/pl_01jqzzzzzzzzzzzzzzzzzzzzzz.json': pipelineFile('pl_01jqzzzzzzzzzzzzzzzzzzzzzz', 'teammate') }, 'Teammate edit');
+
+    // Reading status is what queues the refresh; the read itself answers at once from the database.
+    const seen = await eventually(async () => (await acme.get('/git-integration/status')).body.data, (s) => s.remote_ahead_count === 1, 15_000);
+    expect(seen).toMatchObject({ remote_ahead_count: 1, in_sync: false });
+    expect(Date.parse(seen.remote_checked_at as string)).toBeGreaterThan(Date.parse(before.remote_checked_at as string));
+
+    const history = await acme.get('/git-integration/history');
+    expect(history.status).toBe(200);
+    expect((history.body.data as unknown as { sha: string }[])[0]).toMatchObject({ sha, pipeline_ids_touched: ['pl_01jqzzzzzzzzzzzzzzzzzzzzzz'] });
+  });
+
+  it('?refresh=true waits for a view fetched after the request, for status and for history', async () => {
+    const sha = remotes.commit('acme/pipes', 'main', { 'pipelines/pl_01jqyyyyyyyyyyyyyyyyyyyyyy.json': pipelineFile('pl_01jqyyyyyyyyyyyyyyyyyyyyyy', 'second') }, 'Second edit');
+    const asked = Date.now();
+    const status = await acme.get('/git-integration/status?refresh=true');
+    expect(status.status).toBe(200);
+    expect(status.body.data).toMatchObject({ remote_ahead_count: 2 });
+    expect(Date.parse(status.body.data.remote_checked_at as string)).toBeGreaterThanOrEqual(asked - 1000);
+
+    const third = remotes.commit('acme/pipes', 'main', { 'pipelines/pl_01jqxxxxxxxxxxxxxxxxxxxxxx.json': pipelineFile('pl_01jqxxxxxxxxxxxxxxxxxxxxxx', 'third') }, 'Third edit');
+    const history = await acme.get('/git-integration/history?refresh=true');
+    expect(history.status).toBe(200);
+    expect((history.body.data as unknown as { sha: string }[]).map((c) => c.sha).slice(0, 2)).toEqual([third, sha]);
+    expect((await acme.get('/git-integration/status?refresh=nope')).status).toBe(400);
+  });
+
+  it('a pull brings the view back in sync', async () => {
+    const pulled = await acme.post('/git-integration/pull', { strategy: 'theirs' });
+    expect((await waitForOperation(t, acme.auth, pulled.body.data.operation_id as string)).status).toBe('succeeded');
+    expect((await acme.get('/git-integration/status')).body.data).toMatchObject({ remote_ahead_count: 0, local_ahead_count: 0, in_sync: true });
+  });
+});
+
+describe('webhooks: a smart-HTTP remote, refresh only on demand (GIT_REMOTE_REFRESH_SECONDS=3600)', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let remotes: GitRemotes;
+  let server: HttpGitServer;
+  let acme: Team;
+  let other: Team;
+  let reader: Team;
+  let hook: { hook_id: string; secret: string; paths: Record<string, string> };
+  let otherHook: { hook_id: string; secret: string };
+
+  const deliver = (provider: string, hookId: string, body: string, headers: Record<string, string>) => {
+    const req = t.http().post(`/api/git-integration/webhooks/${provider}?hook_id=${encodeURIComponent(hookId)}`).set('content-type', 'application/json');
+    for (const [name, value] of Object.entries(headers)) void req.set(name, value);
+    return req.send(body);
+  };
+  const status = async () => (await acme.get('/git-integration/status')).body.data;
+  const teammateCommit = (id: string) =>
+    remotes.commit('acme/pipes', 'main', { [`pipelines/${id}.json`]: pipelineFile(id, `teammate ${id.slice(-4)}`) }, `Teammate ${id}`);
+
+  beforeAll(async () => {
+    remotes = new GitRemotes();
+    remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
+    remotes.createBare('other/pipes', { files: { 'README.md': '# other\n' } });
+    server = await startHttpGitServer(remotes.root, { [TOKEN]: 'rw' });
+    t = await createTestApp({ jobs: true, env: gitTestEnv({ GIT_REMOTE_REFRESH_SECONDS: '3600' }) });
+    acme = await team(t, 'hook-acme');
+    reader = await team(t, 'hook-acme', ['git:read'], 'hook-acme-reader');
+    other = await team(t, 'hook-other');
+    await configureAndPush(t, acme, server.url('acme/pipes'), { type: 'token', token: TOKEN });
+    await configureAndPush(t, other, server.url('other/pipes'), { type: 'token', token: TOKEN });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await server?.close();
+    remotes?.close();
+  });
+
+  it('generates a webhook secret shown once; git:write only; 409 without an integration', async () => {
+    const res = await acme.post('/git-integration/webhook');
+    expect(res.status).toBe(201);
+    hook = res.body.data as typeof hook;
+    expect(hook.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(hook.paths.github).toBe(`/api/git-integration/webhooks/github?hook_id=${hook.hook_id}`);
+    const config = await acme.get('/git-integration');
+    expect(config.body.data).toMatchObject({ webhook_id: hook.hook_id, auto_pull: false, auto_pull_strategy: 'merge' });
+    expect(config.text).not.toContain(hook.secret);
+    otherHook = (await other.post('/git-integration/webhook')).body.data as typeof otherHook;
+
+    expect((await reader.post('/git-integration/webhook')).status).toBe(403);
+    expect((await t.http().post('/api/git-integration/webhook')).status).toBe(401);
+    const nobody = await team(t, 'hook-unconfigured');
+    expect((await nobody.post('/git-integration/webhook')).status).toBe(409);
+  });
+
+  it('a forged or misaddressed delivery is 401 and changes nothing', async () => {
+    const before = await status();
+    teammateCommit('pl_01jqfffffffffffffffffffffa');
+    const body = pushEvent('main');
+    const forged = [
+      await deliver('github', hook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign('not-the-secret', body) }),
+      await deliver('github', hook.hook_id, body, { 'x-github-event': 'push' }),
+      await deliver('github', hook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, `${body} `) }),
+      await deliver('gitlab', hook.hook_id, body, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': `${hook.secret}x` }),
+      await deliver('bitbucket', hook.hook_id, body, { 'x-event-key': 'repo:push', 'x-hub-signature': sign(otherHook.secret, body) }),
+      // Another team's id with this team's valid secret, and an id that does not exist: the same answer.
+      await deliver('github', otherHook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) }),
+      await deliver('github', 'gitwh_00000000000000000000000000', body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) }),
+      await deliver('github', '', body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) }),
+    ];
+    for (const res of forged) {
+      expect(res.status).toBe(401);
+      expect(res.body.error.message).toBe(forged[0]!.body.error.message);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await status()).toMatchObject({ remote_ahead_count: 0, remote_checked_at: before.remote_checked_at });
+  });
+
+  it('a signed GitHub delivery refreshes the view at once', async () => {
+    const body = pushEvent('main');
+    const res = await deliver('github', hook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) });
+    expect(res.status).toBe(202);
+    expect(res.body.data).toEqual({ refresh_queued: true, pull_operation_id: null });
+    const seen = await eventually(status, (s) => s.remote_ahead_count === 1, 10_000);
+    expect(seen).toMatchObject({ remote_ahead_count: 1, in_sync: false });
+  });
+
+  it('GitLab (X-Gitlab-Token) and Bitbucket (X-Hub-Signature) deliveries are verified their way', async () => {
+    teammateCommit('pl_01jqfffffffffffffffffffffb');
+    const body = pushEvent('main');
+    const gitlab = await deliver('gitlab', hook.hook_id, body, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': hook.secret });
+    expect(gitlab.status).toBe(202);
+    expect((await eventually(status, (s) => s.remote_ahead_count === 2, 10_000)).remote_ahead_count).toBe(2);
+
+    teammateCommit('pl_01jqfffffffffffffffffffffc');
+    const bitbucket = JSON.stringify({ push: { changes: [{ new: { type: 'branch', name: 'main' } }] } });
+    const res = await deliver('bitbucket', hook.hook_id, bitbucket, { 'x-event-key': 'repo:push', 'x-hub-signature': sign(hook.secret, bitbucket) });
+    expect(res.status).toBe(202);
+    expect((await eventually(status, (s) => s.remote_ahead_count === 3, 10_000)).remote_ahead_count).toBe(3);
+    // The other team's view was never touched by any of this.
+    expect((await other.get('/git-integration/status')).body.data).toMatchObject({ remote_ahead_count: 0 });
+  });
+
+  it('auto_pull: a signed push to the synced branch queues a pull with the configured strategy', async () => {
+    expect((await acme.post('/git-integration', { auto_pull: true, auto_pull_strategy: 'theirs' })).body.data).toMatchObject({ auto_pull: true, auto_pull_strategy: 'theirs' });
+    const otherBranch = pushEvent('feature/x');
+    const ignored = await deliver('github', hook.hook_id, otherBranch, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, otherBranch) });
+    expect(ignored.body.data).toEqual({ refresh_queued: true, pull_operation_id: null });
+
+    const body = pushEvent('main');
+    const res = await deliver('github', hook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) });
+    expect(res.status).toBe(202);
+    const pullId = res.body.data.pull_operation_id as string;
+    expect(pullId).toMatch(/^gitop_/);
+    const op = await waitForOperation(t, acme.auth, pullId);
+    expect(op).toMatchObject({ status: 'succeeded', result: { strategy: 'theirs' } });
+    expect(op.result.created).toHaveLength(3);
+    expect(await status()).toMatchObject({ remote_ahead_count: 0, local_ahead_count: 0, in_sync: true });
+  });
+
+  it('a removed webhook answers 401; generating again replaces id and secret', async () => {
+    const again = (await acme.post('/git-integration/webhook')).body.data as typeof hook;
+    expect(again.hook_id).not.toBe(hook.hook_id);
+    const body = pushEvent('main');
+    expect((await deliver('github', hook.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) })).status).toBe(401);
+    expect((await deliver('github', again.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(again.secret, body) })).status).toBe(202);
+    expect((await t.http().delete('/api/git-integration/webhook').set('authorization', acme.auth)).status).toBe(204);
+    expect((await deliver('github', again.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(again.secret, body) })).status).toBe(401);
+    expect((await acme.get('/git-integration')).body.data).toMatchObject({ webhook_id: null });
+  });
+});
