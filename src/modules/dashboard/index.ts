@@ -65,7 +65,9 @@ const dashboardModule: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error, 'platform');
     if (appError.status >= 500) request.log.error({ err: appError.cause ?? appError }, 'dashboard request failed');
-    const message = appError.status >= 500 ? 'The server could not answer. Try again shortly.' : appError.message;
+    // A form field that failed validation is named, so that the person can fix it.
+    const fields = appError.details?.map((d) => `${d.field.replace(/^(body|querystring|params)\./, '')} ${d.issue}`).join('; ');
+    const message = appError.status >= 500 ? 'The server could not answer. Try again shortly.' : fields ? `${appError.message}: ${fields}` : appError.message;
     if (appError.retryAfter !== undefined) void reply.header('retry-after', String(appError.retryAfter));
     return sendPage(reply, errorPage(request.dashboard, appError.status, message), appError.status);
   });

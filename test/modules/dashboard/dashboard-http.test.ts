@@ -269,7 +269,9 @@ describe('tokens page', () => {
   it('refuses a bad name or expiry (400) and another team\'s token id (404)', async () => {
     const agent = await signedIn();
     const csrf = csrfOf((await agent.get('/dashboard/t/acme/tokens')).text);
-    expect((await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: '' })).status).toBe(400);
+    const empty = await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.text).toContain('name must not be empty');
     expect((await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: 'x', expires_in_days: '-1' })).status).toBe(400);
     const foreign = await t.db.prisma.apiToken.findFirstOrThrow({ where: { team: { name: 'other' } } });
     expect((await agent.get(`/dashboard/t/acme/tokens/${foreign.id}/revoke`)).status).toBe(404);
