@@ -143,8 +143,15 @@ function perRequest(delta: DbCounters | null, requests: number) {
   return { xactPerRequest: round(delta.xactCommit / requests, 2), tuplesWrittenPerRequest: round((delta.tupInserted + delta.tupUpdated + delta.tupDeleted) / requests, 2) };
 }
 
-function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, ceiling: number | null, target?: { rps?: number; p99?: number }): Row {
-  const met = target ? (target.rps === undefined || m.load.rps >= target.rps) && (target.p99 === undefined || m.load.p99 <= target.p99) && m.load.non2xx === 0 : undefined;
+/**
+ * Targets are ratios to GET /_health measured in the same run (absolute figures on shared machines
+ * swing by a third), optionally with a p99 bound.
+ */
+function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, ceiling: number | null, target?: { ratio?: number; p99?: number }): Row {
+  const ratio = ceiling ? m.load.rps / ceiling : null;
+  const met = target
+    ? (target.ratio === undefined || (ratio !== null && ratio >= target.ratio)) && (target.p99 === undefined || m.load.p99 <= target.p99) && m.load.non2xx === 0
+    : undefined;
   return {
     scenario,
     metric: 'throughput',
@@ -152,9 +159,9 @@ function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, c
     unit: 'req/s',
     p50: m.load.p50,
     p99: m.load.p99,
-    ...(target ? { target: [target.rps && `>= ${target.rps} req/s`, target.p99 && `p99 <= ${target.p99} ms`].filter(Boolean).join(', '), met } : {}),
+    ...(target ? { target: [target.ratio && `>= ${Math.round(target.ratio * 100)}% of /_health`, target.p99 && `p99 <= ${target.p99} ms`].filter(Boolean).join(', '), met } : {}),
     floor: { name: 'GET /_health', value: ceiling, unit: 'req/s' },
-    ratio: ceiling ? round(m.load.rps / ceiling, 2) : null,
+    ratio: ratio === null ? null : round(ratio, 3),
     serverCpuPct: m.serverCpuPct,
     dbCpuPct: m.dbCpuPct,
     peakRssMb: m.peakRssMb,
@@ -290,12 +297,16 @@ try {
       progress('small push');
       await timedPush(acaiAuth, pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20 }));
       const small = JSON.stringify(pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20, commit: '__SHA__' }));
-      rows.push(httpRow('acai push, small (1 spec, 10 req, 20 refs), one branch', await measureHttp('small push', 'POST', '/api/v1/push', acaiAuth, small), ceiling, { rps: 1500, p99: 40 }));
+      rows.push(httpRow('acai push, small (1 spec, 10 req, 20 refs), one branch, a new commit each', await measureHttp('small push', 'POST', '/api/v1/push', acaiAuth, small), ceiling));
       rows[rows.length - 1]!.note = 'all 32 connections push the same branch: pushes to one branch are serialised by design (advisory lock)';
+      // The same push again and again on one branch (CI retries, matrix jobs pushing one commit): answered from the stored replay.
+      const identical = JSON.stringify(pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20, commit: sha() }));
+      await timedPush(acaiAuth, JSON.parse(identical));
+      rows.push(httpRow('acai push, small, identical re-push on one branch', await measureHttp('small identical push', 'POST', '/api/v1/push', acaiAuth, identical), ceiling, { ratio: 0.25, p99: 40 }));
       // The same pushes spread over 32 branches (each pushed once first), as many repositories would.
       await mapLimit(Array.from({ length: 32 }, (_, i) => i), 4, (i) => timedPush(acaiAuth, pushBody({ branch: `spread-${i}`, specs: 1, requirements: 10, refs: 20 })));
       const spread = JSON.stringify(pushBody({ branch: 'spread-__N__', specs: 1, requirements: 10, refs: 20, commit: '__SHA__' }));
-      rows.push(httpRow('acai push, small, spread over 32 branches', await measureHttp('small push spread', 'POST', '/api/v1/push', acaiAuth, spread, 32), ceiling, { rps: 1500, p99: 40 }));
+      rows.push(httpRow('acai push, small, spread over 32 branches, a new commit each', await measureHttp('small push spread', 'POST', '/api/v1/push', acaiAuth, spread, 32), ceiling, { ratio: 0.12 }));
     } else {
       rows.push({ scenario: 'acai push, small (1 spec, 10 req, 20 refs)', metric: 'throughput', value: null, unit: 'req/s', target: '>= 1500 req/s, p99 <= 40 ms', met: null, note: 'not available: POST /api/v1/push is not served by this build' });
     }
@@ -312,16 +323,17 @@ try {
       for (const body of bodies) pushMs.push(await timedPush(acaiAuth, body));
       const proc = watch.stop();
       const p50 = median(pushMs);
-      rows.push({ scenario: 'acai push, large (100x100, 10,000 refs)', metric: 'p50 latency', value: round(p50), unit: 'ms', target: 'p50 <= 400 ms and <= 2.5x floor', met: p50 <= 400 && p50 <= 2.5 * floor.value, floor, ratio: round(floor.value / p50, 2), serverCpuPct: round((proc.cpuSeconds / proc.wallSeconds) * 100, 0), peakRssMb: round(proc.peakRssMb, 0) });
+      rows.push({ scenario: 'acai push, large (100x100, 10,000 refs)', metric: 'p50 latency', value: round(p50), unit: 'ms', target: 'p50 <= 250 ms', met: p50 <= 250, floor, ratio: round(floor.value / p50, 2), serverCpuPct: round((proc.cpuSeconds / proc.wallSeconds) * 100, 0), peakRssMb: round(proc.peakRssMb, 0) });
 
-      const again = bodies[0]!;
+      // The last large push, again: nothing was written since, so each re-push is answered from its stored replay.
+      const again = bodies[bodies.length - 1]!;
       const repushMs: number[] = [];
       const before = await readCounters(benchPool, database.embedded);
       for (let i = 0; i < LARGE_RUNS; i++) repushMs.push(await timedPush(acaiAuth, again));
       const delta = counterDelta(before, await readCounters(benchPool, database.embedded));
       const written = delta ? delta.rowsWritten : null;
-      const repushFast = median(repushMs) <= 0.4 * p50;
-      rows.push({ scenario: 'acai push, large, identical re-push', metric: 'p50 latency', value: round(median(repushMs)), unit: 'ms', target: '<= 40% of the large push, rows written = 0', met: written === null ? null : repushFast && written === 0, floor, ratio: round(floor.value / median(repushMs), 2), note: `rows written (n_tup_ins+n_tup_upd, public tables) over ${LARGE_RUNS} re-pushes: ${written ?? 'n/a (embedded database)'}` });
+      const repushFast = median(repushMs) <= 0.15 * p50;
+      rows.push({ scenario: 'acai push, large, identical re-push', metric: 'p50 latency', value: round(median(repushMs)), unit: 'ms', target: '<= 15% of the large push, rows written = 0', met: written === null ? null : repushFast && written === 0, floor, ratio: round(floor.value / median(repushMs), 2), note: `${round((median(repushMs) / p50) * 100, 0)}% of the large push; rows written (n_tup_ins+n_tup_upd, public tables) over ${LARGE_RUNS} re-pushes: ${written ?? 'n/a (embedded database)'}` });
 
       for (const refs of SCALING_REFS) {
         const ms: number[] = [];
@@ -341,7 +353,7 @@ try {
     const binding = (await must(wsAuth, 'POST', '/v1/workspace-bindings', { deviceId: device, environmentId: 'env-bench', localPath: '/work/bench' })).binding.id;
     const prepare = { planSignature: 'sig_0123abcd', plan: { files: 12 } };
     await must(wsAuth, 'POST', `/v1/workspace-bindings/${binding}/push-sessions`, prepare);
-    rows.push(httpRow('workspace push-session prepare (reuse)', await measureHttp('prepare', 'POST', `/v1/workspace-bindings/${binding}/push-sessions`, wsAuth, prepare), ceiling, { rps: 3000 }));
+    rows.push(httpRow('workspace push-session prepare (reuse)', await measureHttp('prepare', 'POST', `/v1/workspace-bindings/${binding}/push-sessions`, wsAuth, prepare), ceiling, { ratio: 0.3 }));
 
   }
   if (wanted('git')) {
@@ -360,7 +372,7 @@ try {
       definitions.set(`${id}.json`, JSON.stringify({ name: `pipeline-${i}`, definition }, null, 2));
     });
     progress('git status');
-    rows.push(httpRow('GET /api/git-integration/status (1,000 pipelines)', await measureHttp('status', 'GET', '/api/git-integration/status', gitAuth), ceiling, { rps: 1000 }));
+    rows.push(httpRow('GET /api/git-integration/status (1,000 pipelines)', await measureHttp('status', 'GET', '/api/git-integration/status', gitAuth), ceiling));
 
     // 6. Git push of 1,000 pipelines, then of one changed pipeline.
     progress('git push');

@@ -53,8 +53,6 @@ export const featureStatesEnv = z.object({
   ACAI_FEATURE_STATES_WRITES_PER_MINUTE: positive(1_000_000).default(60),
 });
 
-export type FeatureStatesConfig = ReturnType<typeof toFeatureStatesConfig>;
-
 export function toFeatureStatesConfig(env: z.infer<typeof featureStatesEnv>) {
   return {
     maxBodyBytes: env.ACAI_FEATURE_STATES_MAX_BODY_BYTES,

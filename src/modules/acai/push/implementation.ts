@@ -18,6 +18,8 @@ export interface ImplementationRef {
   name: string;
   productId: string;
   productName: string;
+  /** True when this push created or linked it (a write to the team's data). */
+  linkedNow: boolean;
 }
 
 export interface ResolveInput {
@@ -62,7 +64,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
           `the parent cannot be changed via push (requested '${parent}'). Change it in the web app or omit parent_impl_name`,
       );
     }
-    return { id: current.id, name: current.name, productId: current.product_id, productName: current.product_name };
+    return { id: current.id, name: current.name, productId: current.product_id, productName: current.product_name, linkedNow: false };
   }
 
   const productName = plan.productName;
@@ -99,7 +101,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
       );
     }
     await link(db, input, created.id, created.name);
-    return { ...created, productId: ctx.product!.id, productName: ctx.product!.name };
+    return { ...created, productId: ctx.product!.id, productName: ctx.product!.name, linkedNow: true };
   }
 
   if (target !== null && ctx.target) {
@@ -110,7 +112,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
       );
     }
     await link(db, input, ctx.target.id, ctx.target.name);
-    return { id: ctx.target.id, name: ctx.target.name, productId: ctx.product!.id, productName: ctx.product!.name };
+    return { id: ctx.target.id, name: ctx.target.name, productId: ctx.product!.id, productName: ctx.product!.name, linkedNow: true };
   }
 
   const product = ctx.product ?? (await getOrCreateProduct(db, input.teamId, productName, input.now));
@@ -123,7 +125,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
     );
   }
   await link(db, input, created.id, created.name);
-  return { ...created, productId: product.id, productName: product.name };
+  return { ...created, productId: product.id, productName: product.name, linkedNow: true };
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

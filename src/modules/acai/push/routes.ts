@@ -54,7 +54,8 @@ export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) 
       }
       checkCaps(body, settings.caps);
       const plan = planPush(body);
-      return { data: await push(app.db, auth.teamId, plan, () => requireScopes(auth, ['impls:write'])) };
+      const access = { mayWriteImpls: auth.scopes.has('impls:write'), requireImplsWrite: () => requireScopes(auth, ['impls:write']) };
+      return { data: await push(app.db, auth.teamId, plan, access) };
     },
   );
 };

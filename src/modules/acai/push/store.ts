@@ -24,18 +24,33 @@ export interface PushDatabase extends RawSqlTarget {
   pool: pg.Pool;
 }
 
+/** What a push transaction returns, and the statement that goes out with its COMMIT. */
+export interface PushOutcome<T> {
+  result: T;
+  /** Written with escaped literals (see `literal`), sent in the COMMIT's round trip. */
+  lastStatement: string;
+}
+
+/** Quotes a value as an SQL string literal (pg's escapeLiteral: safe whatever the text holds). */
+export type Literal = (value: string) => string;
+
 /**
  * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock` from
  * the start: COMMIT when it returns, ROLLBACK when it throws. BEGIN, the timeout and the lock
- * are one round trip (the key is a number we computed, so it is safe to write into the text).
+ * are one round trip (the key is a number we computed, so it is safe to write into the text),
+ * and so are the work's last statement and COMMIT.
  */
-export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (sql: PushSql) => Promise<T>): Promise<T> {
+export async function pushTransaction<T>(
+  db: PushDatabase,
+  lock: bigint,
+  work: (sql: PushSql, literal: Literal) => Promise<PushOutcome<T>>,
+): Promise<T> {
   const client = await db.pool.connect();
   let broken = false;
   try {
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, lock)})`);
-    const result = await work(rawSql(client, db));
-    await client.query('COMMIT');
+    const { result, lastStatement } = await work(rawSql(client, db), (value) => client.escapeLiteral(value));
+    await client.query(`${lastStatement}; COMMIT`);
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => (broken = true));
@@ -46,9 +61,74 @@ export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (
   }
 }
 
-/** Branch get-or-create by (team, repo_uri, branch_name), recording the pushed commit (REQUEST.3-note); unchanged rows are not rewritten. */
-export async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, now: Date): Promise<string> {
-  const rows = await db.$queryPrepared<{ id: string }[]>`
+/** The team's acai data version now, and the stored answer for a push with `digest` to this branch if it is still valid. */
+export interface Replay<T> {
+  version: string;
+  response: T | null;
+}
+
+/**
+ * One indexed read, no lock, outside any transaction: the team's data version and the branch's
+ * stored answer when its digest matches and it was stored at that version. Both come from one
+ * snapshot, so a write committed in between cannot pair an old answer with a new version.
+ */
+export async function findReplay<T>(db: PushSql, teamId: string, plan: PushPlan, digest: Buffer): Promise<Replay<T>> {
+  const rows = await db.$queryPrepared<{ version: string; response: T | null }[]>`
+    WITH team AS (SELECT coalesce((SELECT version FROM acai_team_versions WHERE team_id = ${teamId}::uuid), 0) AS version)
+    SELECT team.version::text AS version,
+           (SELECT r.response FROM branches b JOIN acai_push_replays r ON r.branch_id = b.id
+             WHERE b.team_id = ${teamId}::uuid AND b.repo_uri = ${plan.repoUri} AND b.branch_name = ${plan.branchName}
+               AND r.digest = ${digest}::bytea AND r.version = team.version) AS response
+      FROM team`;
+  return rows[0]!;
+}
+
+export interface PushRecord {
+  teamId: string;
+  branchId: string;
+  digest: Buffer;
+  /** The version findReplay saw before the transaction began. */
+  seenVersion: string;
+  /** Whether this push changed any row of the team's acai data. */
+  wrote: boolean;
+  /** What an identical push answers once this one has committed. */
+  replay: unknown;
+  now: Date;
+}
+
+/**
+ * The push's last statement: bumps the team's data version when the push wrote anything, and
+ * stores the replay at the new version only when no other write landed since findReplay (the
+ * version moved by exactly this push's own bump, or not at all): every answer read in this
+ * transaction was then computed on the data of that version. A write committing later bumps
+ * the version again, which retires the replay. Values are escaped literals, as the statement
+ * travels with COMMIT in one simple query.
+ */
+export function recordPushStatement(literal: Literal, record: PushRecord): string {
+  const team = `${literal(record.teamId)}::uuid`;
+  const expected = (BigInt(record.seenVersion) + (record.wrote ? 1n : 0n)).toString();
+  return `
+    WITH bumped AS (
+      INSERT INTO acai_team_versions AS v (team_id, version) SELECT ${team}, 1 WHERE ${record.wrote}
+      ON CONFLICT (team_id) DO UPDATE SET version = v.version + 1
+      RETURNING version
+    ), team AS (
+      SELECT coalesce((SELECT version FROM bumped), (SELECT version FROM acai_team_versions WHERE team_id = ${team}), 0) AS version
+    )
+    INSERT INTO acai_push_replays AS r (branch_id, digest, version, response, updated_at)
+    SELECT ${literal(record.branchId)}::uuid, ${literal(`\\x${record.digest.toString('hex')}`)}::bytea, team.version,
+           ${literal(JSON.stringify(record.replay))}::jsonb, ${literal(record.now.toISOString())}::timestamptz
+      FROM team WHERE team.version = ${expected}
+    ON CONFLICT (branch_id) DO UPDATE
+       SET digest = EXCLUDED.digest, version = EXCLUDED.version, response = EXCLUDED.response, updated_at = EXCLUDED.updated_at`;
+}
+
+/**
+ * Branch get-or-create by (team, repo_uri, branch_name), recording the pushed commit (REQUEST.3-note);
+ * unchanged rows are not rewritten. `written` says whether this push inserted or updated the row.
+ */
+export async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, now: Date): Promise<{ id: string; written: boolean }> {
+  const rows = await db.$queryPrepared<{ id: string; written: boolean }[]>`
     WITH upserted AS (
       INSERT INTO branches AS b (id, team_id, repo_uri, branch_name, last_seen_commit, created_at, updated_at)
       VALUES (${uuidv7()}::uuid, ${teamId}::uuid, ${plan.repoUri}, ${plan.branchName}, ${plan.commitHash}, ${now}, ${now})
@@ -57,11 +137,11 @@ export async function upsertBranch(db: PushSql, teamId: string, plan: PushPlan, 
        WHERE b.last_seen_commit IS DISTINCT FROM EXCLUDED.last_seen_commit
       RETURNING id
     )
-    SELECT id FROM upserted
+    SELECT id, true AS written FROM upserted
     UNION ALL
-    SELECT id FROM branches WHERE team_id = ${teamId}::uuid AND repo_uri = ${plan.repoUri} AND branch_name = ${plan.branchName}
+    SELECT id, false FROM branches WHERE team_id = ${teamId}::uuid AND repo_uri = ${plan.repoUri} AND branch_name = ${plan.branchName}
     LIMIT 1`;
-  return rows[0]!.id;
+  return rows[0]!;
 }
 
 export interface Named {
@@ -172,10 +252,10 @@ export async function writeSpecs(db: PushSql, branchId: string, productId: strin
  * keys replace theirs and the others stay (REFS.5); with override the bucket is replaced
  * (REFS.6). A bucket whose refs and commit would not change is left alone.
  */
-export async function writeRefs(db: PushSql, branchId: string, buckets: RefBuckets, override: boolean, commit: string, now: Date): Promise<void> {
-  if (buckets.size === 0) return;
+export async function writeRefs(db: PushSql, branchId: string, buckets: RefBuckets, override: boolean, commit: string, now: Date): Promise<number> {
+  if (buckets.size === 0) return 0;
   const payload = JSON.stringify([...buckets].map(([feature_name, refs]) => ({ id: uuidv7(), feature_name, refs })));
-  await db.$queryPrepared`
+  const rows = await db.$queryPrepared<unknown[]>`
     INSERT INTO feature_branch_refs AS r (id, branch_id, feature_name, refs, commit, pushed_at, created_at, updated_at)
     SELECT x.id, ${branchId}::uuid, x.feature_name, x.refs, ${commit}, ${now}, ${now}, ${now}
       FROM jsonb_to_recordset(${payload}::jsonb) AS x(id uuid, feature_name text, refs jsonb)
@@ -183,7 +263,9 @@ export async function writeRefs(db: PushSql, branchId: string, buckets: RefBucke
        SET refs = CASE WHEN ${override}::boolean OR jsonb_typeof(r.refs) <> 'object' THEN EXCLUDED.refs ELSE r.refs || EXCLUDED.refs END,
            commit = EXCLUDED.commit, pushed_at = EXCLUDED.pushed_at, updated_at = EXCLUDED.updated_at
      WHERE (r.refs, r.commit) IS DISTINCT FROM
-           (CASE WHEN ${override}::boolean OR jsonb_typeof(r.refs) <> 'object' THEN EXCLUDED.refs ELSE r.refs || EXCLUDED.refs END, EXCLUDED.commit)`;
+           (CASE WHEN ${override}::boolean OR jsonb_typeof(r.refs) <> 'object' THEN EXCLUDED.refs ELSE r.refs || EXCLUDED.refs END, EXCLUDED.commit)
+    RETURNING 1`;
+  return rows.length;
 }
 
 /** Up to this many referenced ACIDs, the definitions statement reuses a plan (see loadRefDefinitions). */

@@ -11,7 +11,8 @@ export type StoredStates = Record<string, { status: string | null; comment?: str
  * ancestor's states (WRITE.2), later writes merge per ACID key (WRITE.3). Concurrent writers
  * never fail and never wait on each other across round trips: the conflict branch merges into
  * whatever row won (last write wins per ACID, TX.2). Selecting from implementations
- * (team-scoped) makes a concurrently deleted target write nothing: false then.
+ * (team-scoped) makes a concurrently deleted target write nothing: false then. A write bumps
+ * the team's acai data version in the same statement (it retires stored push replays).
  */
 export async function mergeFeatureStates(
   db: SqlRunner,
@@ -23,7 +24,8 @@ export async function mergeFeatureStates(
   now: Date,
 ): Promise<boolean> {
   const payload = JSON.stringify(incoming);
-  const written = await db.$executeRaw`
+  const rows = await db.$queryRaw<{ written: number }[]>`
+    WITH written AS (
     INSERT INTO feature_impl_states AS f (id, implementation_id, feature_name, states, created_at, updated_at)
     SELECT ${uuidv7()}::uuid, i.id, ${featureName},
            COALESCE((
@@ -38,6 +40,12 @@ export async function mergeFeatureStates(
      WHERE i.id = ${implementationId}::uuid AND i.team_id = ${teamId}::uuid
     ON CONFLICT (implementation_id, feature_name) DO UPDATE
       SET states = (CASE WHEN jsonb_typeof(f.states) = 'object' THEN f.states ELSE '{}'::jsonb END) || ${payload}::jsonb,
-          updated_at = EXCLUDED.updated_at`;
-  return written > 0;
+          updated_at = EXCLUDED.updated_at
+    RETURNING 1
+    ), bumped AS (
+      INSERT INTO acai_team_versions AS v (team_id, version) SELECT ${teamId}::uuid, 1 WHERE EXISTS (SELECT 1 FROM written)
+      ON CONFLICT (team_id) DO UPDATE SET version = v.version + 1
+    )
+    SELECT (SELECT count(*) FROM written)::int AS written`;
+  return rows[0]!.written > 0;
 }

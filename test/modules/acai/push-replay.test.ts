@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { body, pushWith, SHA, spec } from './push-helpers.js';
+
+// An identical push on unchanged data is answered from one read (push/store.ts findReplay): no
+// transaction, no lock, no write. Any write to the team's acai data since, on any branch and
+// including state writes, makes the next push take the full path again.
+
+let t: TestApp;
+let token: string;
+let recording: string[] | null = null;
+
+/** Every statement the pool's connections run while `recording` is set. */
+function recordStatements(pool: pg.Pool): void {
+  const wrapped = new WeakSet<pg.PoolClient>();
+  const wrap = (target: { query: (...args: unknown[]) => unknown }) => {
+    const query = target.query.bind(target);
+    target.query = (...args: unknown[]) => {
+      const first = args[0] as string | { text?: string };
+      recording?.push(typeof first === 'string' ? first : (first.text ?? ''));
+      return query(...args);
+    };
+  };
+  pool.on('acquire', (client) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    wrap(client as unknown as { query: (...args: unknown[]) => unknown });
+  });
+}
+
+async function pushRecorded(payload: object) {
+  recording = [];
+  try {
+    const res = await pushWith(t, token, payload);
+    expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
+    // The token's last-used time (written at most once a minute) is not the push's.
+    const sql = recording.filter((s) => !/api_tokens/.test(s));
+    return { data: res.body.data as Record<string, unknown>, sql, began: sql.some((s) => /^\s*BEGIN/i.test(s)) };
+  } finally {
+    recording = null;
+  }
+}
+
+const version = async () =>
+  (await t.db.prisma.$queryRaw<{ v: string }[]>`
+    SELECT coalesce((SELECT version FROM acai_team_versions v JOIN teams tm ON tm.id = v.team_id WHERE tm.name = 'team-a'), 0)::text AS v`)[0]!.v;
+
+const frontend = (requirement: object) =>
+  body('github.com/acme/replay-web', 'main', {
+    commit_hash: SHA('1'),
+    specs: [spec({ feature: 'cart', product: 'replay', requirements: { 'cart.MAIN.1': requirement }, commit: SHA('1') })],
+  });
+// The backend's refs point at the frontend's spec through the implementation both branches track.
+const backend = body('github.com/acme/replay-api', 'main', {
+  commit_hash: SHA('2'),
+  product_name: 'replay',
+  target_impl_name: 'main',
+  references: { data: { 'cart.MAIN.1': [{ path: 'src/cart.ts:1' }], 'cart.MAIN.9': [{ path: 'src/cart.ts:9' }] } },
+});
+
+beforeAll(async () => {
+  t = await createTestApp();
+  token = await t.token({ team: 'team-a' });
+  recordStatements(t.db.pool);
+  await pushWith(t, token, frontend({ requirement: 'Adds items' }));
+});
+afterAll(async () => t?.close());
+
+describe('push: identical pushes are answered from one read', () => {
+  it('push.IDEMPOTENCY.1 a repeated push returns the same body (warnings included) with one statement and no write', async () => {
+    const first = await pushRecorded(backend);
+    expect(first.began).toBe(true);
+    expect(first.data.warnings).toEqual([expect.stringContaining('Refs to cart.MAIN.9 were stored, but no spec')]);
+    const before = await version();
+
+    const again = await pushRecorded(backend);
+    expect(again.began).toBe(false);
+    expect(again.sql).toHaveLength(1);
+    expect(again.data).toEqual({ ...first.data, specs_created: 0, specs_updated: 0 });
+    expect(await version()).toBe(before);
+
+    // The full path agrees with the stored answer: a token without impls:write has another digest.
+    const other = await t.token({ team: 'team-a', user: 'bob', scopes: ['refs:write', 'specs:write', 'impls:read'] });
+    const slow = await pushWith(t, other, backend);
+    expect(slow.status).toBe(200);
+    expect(slow.body.data).toEqual(again.data);
+  });
+
+  it('push.RESPONSE.4 a spec change on another branch that changes the warnings is not answered from the replay', async () => {
+    await pushRecorded(backend);
+    expect((await pushRecorded(backend)).began).toBe(false);
+
+    const deprecated = await pushWith(t, token, frontend({ requirement: 'Adds items', deprecated: true }));
+    expect(deprecated.status).toBe(200);
+
+    const after = await pushRecorded(backend);
+    expect(after.began).toBe(true);
+    expect(after.data.warnings).toContain('Refs to cart.MAIN.1 point at a deprecated requirement');
+    // ...and the new answer is the one replayed next.
+    const replayed = await pushRecorded(backend);
+    expect(replayed.began).toBe(false);
+    expect(replayed.data.warnings).toEqual(after.data.warnings);
+  });
+
+  it('feature-states.TX.1 a state write makes the next identical push take the full path', async () => {
+    await pushRecorded(backend);
+    const hit = await pushRecorded(backend);
+    expect(hit.began).toBe(false);
+    const before = await version();
+
+    const state = await t
+      .http()
+      .patch('/api/v1/feature-states')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ product_name: 'replay', feature_name: 'cart', implementation_name: 'main', states: { 'cart.MAIN.1': { status: 'completed' } } });
+    expect(state.status, JSON.stringify(state.body)).toBe(200);
+    expect(BigInt(await version())).toBe(BigInt(before) + 1n);
+
+    const miss = await pushRecorded(backend);
+    expect(miss.began).toBe(true);
+    expect(miss.data).toEqual(hit.data);
+  });
+
+  it('a push of another commit is a miss, and so is one with changed refs', async () => {
+    await pushRecorded(backend);
+    expect((await pushRecorded({ ...backend, commit_hash: SHA('3') })).began).toBe(true);
+    const changed = await pushRecorded({ ...backend, commit_hash: SHA('3'), references: { data: { 'cart.MAIN.1': [{ path: 'src/other.ts:1' }] } } });
+    expect(changed.began).toBe(true);
+    expect(changed.data.warnings).toEqual(['Refs to cart.MAIN.1 point at a deprecated requirement']);
+  });
+});
