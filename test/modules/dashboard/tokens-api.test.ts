@@ -73,3 +73,33 @@ describe('/api/tokens', () => {
     expect((await t.http().get(`/api/tokens/${id}`).set(as(admin))).body.data.state).toBe('active');
   });
 });
+
+// On PostgreSQL every server listens for revocations (src/db/token-revocations.ts); the embedded
+// database belongs to one process, where TOKEN_CACHE_TTL_MS bounds the delay instead.
+describe.skipIf(!process.env.DATABASE_URL)('revocation reaches the token cache', () => {
+  it('a token revoked through /api/tokens is refused at once, even with a minute-long cache', async () => {
+    const cached = await createTestApp({ env: { TOKEN_CACHE_TTL_MS: '60000' } });
+    try {
+      await cached.app.listen({ host: '127.0.0.1', port: 0 });
+      const owner = await cached.token({ team: 'acme', user: 'alice' });
+      const created = await cached.http().post('/api/tokens').set(as(owner)).send({ name: 'short-lived' });
+      const token = created.body.data.token as string;
+      const use = () => cached.http().get('/api/v1/implementations?product_name=x').set(as(token));
+      expect((await use()).status).not.toBe(401);
+      // The listener connects after listen() and then clears the cache once (revocations may have been
+      // missed before it listened): cache the token again after that, so only a notification can drop it.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect((await use()).status).not.toBe(401);
+      expect((await cached.http().delete(`/api/tokens/${created.body.data.id}`).set(as(owner))).status).toBe(204);
+      const deadline = Date.now() + 10_000;
+      let status = (await use()).status;
+      while (status !== 401 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await use()).status;
+      }
+      expect(status).toBe(401);
+    } finally {
+      await cached.close();
+    }
+  }, 60_000);
+});

@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
-import { createToken } from '../../../lib/auth/tokens.js';
+import { createToken, notifyTokenRevoked } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
 import { markRevoked, selectNames, selectTeamToken, selectTeamTokens, type TeamTokenRow } from './store.js';
 
@@ -25,7 +25,7 @@ export interface NewToken {
   scopes?: readonly Scope[];
 }
 
-export function tokenState(token: Pick<TeamTokenRow, 'expiresAt' | 'revokedAt'>, now = new Date()): TokenState {
+function tokenState(token: Pick<TeamTokenRow, 'expiresAt' | 'revokedAt'>, now = new Date()): TokenState {
   if (token.revokedAt) return 'revoked';
   if (token.expiresAt && token.expiresAt <= now) return 'expired';
   return 'active';
@@ -40,7 +40,7 @@ export async function listTeamTokens(prisma: PrismaClient, teamId: string, now =
  * manages tokens is made deliberately, by asking for it). Asking for a scope the manager
  * does not hold is refused: nobody hands out more than they have.
  */
-export function grantedScopes(manager: TokenManager, requested: readonly Scope[] | undefined): Scope[] {
+function grantedScopes(manager: TokenManager, requested: readonly Scope[] | undefined): Scope[] {
   const held = ALL_SCOPES.filter((scope) => manager.scopes.has(scope));
   if (requested === undefined) return held.filter((scope) => scope !== 'team:admin');
   const missing = requested.filter((scope) => !manager.scopes.has(scope));
@@ -59,9 +59,13 @@ export async function createTeamToken(prisma: PrismaClient, manager: TokenManage
   return { token: created.token, summary: { ...token!, state: tokenState(token!, now) } };
 }
 
-/** Revokes a token of the team; sessions signed in with it end with it (their rows reference it). */
+/**
+ * Revokes a token of the team; sessions signed in with it end with it (their rows reference it), and
+ * every server's token cache is told to drop it (after the revocation committed).
+ */
 export async function revokeTeamToken(prisma: PrismaClient, teamId: string, id: string, now = new Date()): Promise<TeamToken> {
   if (!(await markRevoked(prisma, teamId, id, now))) throw notFound('Token not found');
+  await notifyTokenRevoked(prisma, id);
   const token = (await selectTeamToken(prisma, teamId, id))!;
   return { ...token, state: tokenState(token, now) };
 }
