@@ -14,7 +14,8 @@ describe('credentials key file', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'git-key-file-'));
-    t = await createTestApp({ env: { DATA_DIR: dataDir, GIT_CREDENTIALS_KEY: '' } });
+    // The test app's environment is only what is given here: GIT_CREDENTIALS_KEY is unset.
+    t = await createTestApp({ env: { DATA_DIR: dataDir } });
   });
   afterAll(async () => {
     await t?.close();
@@ -42,7 +43,7 @@ describe('credentials key file', () => {
     expect((await loadGitIntegration(t.db.prisma, team.id, box))?.credentials).toEqual({ type: 'token', token: TOKEN });
 
     const before = await readFile(join(dataDir, 'credentials.key'), 'utf8');
-    const again = await createTestApp({ env: { DATA_DIR: dataDir, GIT_CREDENTIALS_KEY: '' }, database: t.database });
+    const again = await createTestApp({ env: { DATA_DIR: dataDir }, database: t.database });
     try {
       expect(await readFile(join(dataDir, 'credentials.key'), 'utf8')).toBe(before);
       const warning = again.logs.lines.find((line) => String(line.msg).includes('GIT_CREDENTIALS_KEY is not set'));
