@@ -158,4 +158,3 @@ export async function registerRootAlias(app: FastifyInstance, alias: RootAlias):
   });
 }
 
-export { sendError, toAppError };

@@ -67,7 +67,7 @@ const EMPTY_ALLOWED = new Set(['DATABASE_URL']); // empty = the embedded databas
  * The job runner's share of DB_POOL_SIZE: a quarter, between 1 and 4 (it polls and completes jobs;
  * the work itself runs on the request pool), none when JOBS is off.
  */
-export function jobPoolSize(total: number, jobsEnabled: boolean): number {
+function jobPoolSize(total: number, jobsEnabled: boolean): number {
   return jobsEnabled ? Math.min(4, Math.max(1, Math.floor(total / 4))) : 0;
 }
 

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 
 // Secrets that may appear in request logs or in objects we log. pino removes
 // these paths before a line is written.
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',

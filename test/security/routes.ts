@@ -25,7 +25,7 @@ export const PUBLIC_ROUTES = [
 const LINE = /^((?:│ {3}| {4})*)(?:├── |└── )(.+) \(([A-Z, ]+)\)$/;
 
 /** Every method + path the app answers, parsed from `printRoutes`. */
-export function appRoutes(app: FastifyInstance): AppRoute[] {
+function appRoutes(app: FastifyInstance): AppRoute[] {
   const stack: string[] = [];
   const routes: AppRoute[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
@@ -45,7 +45,7 @@ export function appRoutes(app: FastifyInstance): AppRoute[] {
 }
 
 /** Browser pages (cookie sessions, HTML, CSRF): test/modules/dashboard covers them, not this Bearer-token matrix. */
-export const BROWSER_ROUTES = /^\/dashboard(\/|$)/;
+const BROWSER_ROUTES = /^\/dashboard(\/|$)/;
 
 export function protectedRoutes(app: FastifyInstance): AppRoute[] {
   return appRoutes(app).filter((route) => !PUBLIC_ROUTES.some((pattern) => pattern.test(route.url)) && !BROWSER_ROUTES.test(route.url));
@@ -60,7 +60,7 @@ const WORKSPACE_ROOT_ALIAS = /^\/(devices|workspace-bindings)(\/|$)/;
 export const canonicalUrl = (url: string) => (WORKSPACE_ROOT_ALIAS.test(url) ? `/v1${url}` : url);
 
 /** The error dialect of the surface a path belongs to. */
-export function dialectOf(url: string): 'acai' | 'workspace' | 'platform' {
+function dialectOf(url: string): 'acai' | 'workspace' | 'platform' {
   if (url.startsWith('/api/v1/') || url === '/api/v1') return 'acai';
   if (url.startsWith('/v1/') || url === '/v1' || WORKSPACE_ROOT_ALIAS.test(url)) return 'workspace';
   return 'platform';

@@ -26,8 +26,6 @@ export const dashboardEnv = z.object({
   DASHBOARD_SESSION_TTL: duration('12h', 30 * 86_400_000),
 });
 
-export type DashboardConfig = ReturnType<typeof toDashboardConfig>;
-
 export function toDashboardConfig(env: z.infer<typeof dashboardEnv>) {
   return { cookieSecret: env.DASHBOARD_COOKIE_SECRET, sessionTtlMs: env.DASHBOARD_SESSION_TTL };
 }

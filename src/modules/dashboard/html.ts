@@ -1,5 +1,5 @@
 // The dashboard's only templating: a tagged template whose interpolations are escaped unless they
-// are already Html (the result of another html`` or of raw() on text we wrote ourselves). Pages
+// are already Html (the result of another html``). Pages
 // are small; a template engine would add a dependency and a second escaping story.
 
 export class Html {
@@ -13,7 +13,7 @@ export type Part = Html | string | number | null | undefined | false | readonly 
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -29,9 +29,3 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
   for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
   return new Html(out);
 }
-
-/** Markup we wrote ourselves (never user data). */
-export const raw = (text: string): Html => new Html(text);
-
-/** One URL path segment. */
-export const seg = (value: string): string => encodeURIComponent(value);

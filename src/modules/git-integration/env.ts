@@ -142,8 +142,6 @@ function providerApiUrls(env: z.infer<typeof gitIntegrationEnv>): Record<'github
   return urls;
 }
 
-export type GitIntegrationConfig = ReturnType<typeof toGitIntegrationConfig>;
-
 /** Settings that only make sense together; thrown at start, before anything listens. */
 export function githubAppEnvProblems(env: z.infer<typeof gitIntegrationEnv>): string[] {
   const problems: string[] = [];

@@ -51,7 +51,7 @@ export function refreshDepsOf(app: FastifyInstance, log: FastifyBaseLogger): Ref
   };
 }
 
-export function gitDataDir(config: Config): string {
+function gitDataDir(config: Config): string {
   return join(config.database.dataDir, 'git');
 }
 
@@ -59,7 +59,7 @@ export function cloneDir(config: Config, teamId: string): string {
   return join(gitDataDir(config), teamId);
 }
 
-export function gitTimeouts(config: Config) {
+function gitTimeouts(config: Config) {
   const { networkTimeoutMs, localTimeoutMs } = config.gitIntegration.operations;
   return { networkMs: networkTimeoutMs, localMs: localTimeoutMs };
 }

@@ -4,9 +4,9 @@ import type { Scope } from '../../../src/lib/auth/scopes.js';
 
 // A product with a parent and a child implementation, made the way a team makes it: two pushes.
 
-export const REPO = 'github.com/acme/shop';
-export const MAIN_SHA = 'a'.repeat(40);
-export const CHILD_SHA = 'b'.repeat(40);
+const REPO = 'github.com/acme/shop';
+const MAIN_SHA = 'a'.repeat(40);
+const CHILD_SHA = 'b'.repeat(40);
 
 export async function pushProduct(t: TestApp, token: string, product = 'shop'): Promise<void> {
   const spec = (feature: string, requirements: Record<string, unknown>, commit: string) => ({

@@ -4,8 +4,6 @@ import { repositoryPath } from './repo-path.js';
 // Opening a pull (merge) request on the three hosted providers. The API base is
 // configurable per provider, for self-hosted GitHub Enterprise / GitLab instances.
 
-export type PullRequestProvider = 'github' | 'gitlab' | 'bitbucket';
-
 export interface PullRequestInput {
   provider: string;
   apiBaseUrl: string;

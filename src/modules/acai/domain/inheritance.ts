@@ -1,13 +1,9 @@
-import type { Prisma } from '../../../generated/prisma/client.js';
 import { notFound } from '../../../lib/errors.js';
 
 // Implementations form chains through parent_implementation_id (prod <- dev <- feature ...).
 // Specs, states and refs of an implementation fall back to the nearest ancestor that has
 // them. The chain is loaded with one recursive CTE (implementations/store.ts), never a query
 // per level; this file holds its shape and the rules read from it.
-
-/** Anything that runs tagged-template SQL: the Prisma client or a transaction client. */
-export type SqlRunner = Pick<Prisma.TransactionClient, '$queryRaw' | '$executeRaw'>;
 
 /** Deeper chains are treated as cut there; real chains are 3-4 levels (data-model.INHERITANCE.5). */
 export const MAX_CHAIN_DEPTH = 32;

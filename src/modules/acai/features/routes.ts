@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import { readFeatureContext, readImplementationFeatures } from './service.js';
 import {
-  errorBody,
   featureContextQuery,
   featureContextResponse,
   implementationFeaturesQuery,
@@ -10,7 +10,7 @@ import {
 } from './schemas.js';
 
 const READ_SCOPES = ['impls:read', 'specs:read', 'states:read', 'refs:read'] as const;
-const errors = { 401: errorBody, 403: errorBody, 404: errorBody, 422: errorBody };
+const errors = errorResponses('acai', [401, 403, 404, 422]);
 
 /** Read endpoints over one implementation's resolved features. */
 export const featureRoutes: FastifyPluginAsyncZod = async function featureRoutes(app) {

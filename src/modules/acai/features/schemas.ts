@@ -1,19 +1,16 @@
 import { z } from 'zod';
+import { withoutNul } from '../../../lib/zod-text.js';
 import { STATUS_VALUES } from '../domain/state.js';
 
 // Query and response schemas of GET /implementation-features and GET /feature-context.
 // Response schemas are whitelists and follow the reference OpenAPI field names.
 
-// Postgres text cannot hold NUL: refused here rather than failing in the query (a 500).
-export const requiredName = () =>
-  z.string({ error: 'is required' }).trim().min(1, { error: 'cannot be blank' }).max(255).refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' });
+export const requiredName = () => withoutNul(z.string({ error: 'is required' }).trim().min(1, { error: 'cannot be blank' }).max(255));
 
 const queryBoolean = z
   .enum(['true', 'false'], { error: 'must be true or false' })
   .optional()
   .transform((value) => value === 'true');
-
-export const errorBody = z.object({ errors: z.object({ detail: z.string(), status: z.string().optional() }) });
 
 /**
  * `statuses` query values: the literal `null` selects ACIDs without a status

@@ -1,6 +1,7 @@
 import { isObject } from '../../../lib/is-object.js';
 import { byCodepoint } from '../../../lib/text.js';
-import { featureNotFound, sourceKind, sourceName, type SqlRunner } from '../domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { featureNotFound, sourceKind, sourceName } from '../domain/inheritance.js';
 import { readRequirement, type RequirementView } from '../domain/requirement.js';
 import { DONE_STATUSES, readState, type StateView } from '../domain/state.js';
 import { loadImplementationChain } from '../implementations/store.js';
@@ -19,7 +20,7 @@ export interface WorklistQuery {
  * GET /implementation-features: one summary entry per feature that resolves for the
  * implementation, each from its canonical spec, resolved states and resolved refs.
  */
-export async function readImplementationFeatures(db: SqlRunner, teamId: string, query: WorklistQuery) {
+export async function readImplementationFeatures(db: Sql, teamId: string, query: WorklistQuery) {
   const context = await loadImplementationChain(db, teamId, query.productName, query.implementationName);
   const specs = [...(await loadCanonicalSpecs(db, context)).values()].filter(
     (spec) => query.changedSinceCommit === undefined || spec.lastSeenCommit !== query.changedSinceCommit,
@@ -84,7 +85,7 @@ interface AcidView extends RequirementView {
 }
 
 /** GET /feature-context: the canonical spec of one feature with resolved states and refs. */
-export async function readFeatureContext(db: SqlRunner, teamId: string, query: FeatureContextQuery) {
+export async function readFeatureContext(db: Sql, teamId: string, query: FeatureContextQuery) {
   const context = await loadImplementationChain(db, teamId, query.productName, query.implementationName);
   const spec = (await loadCanonicalSpecs(db, context, query.featureName)).get(query.featureName);
   if (!spec) throw featureNotFound(context, query.featureName);

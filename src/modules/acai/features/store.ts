@@ -1,6 +1,7 @@
 import { Prisma } from '../../../generated/prisma/client.js';
 import { isObject } from '../../../lib/is-object.js';
-import { branchArrays, chainArrays, type ImplementationContext, type SqlRunner } from '../domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { branchArrays, chainArrays, type ImplementationContext } from '../domain/inheritance.js';
 
 // Canonical resolution of specs, states and refs for one implementation, over specs,
 // feature_impl_states and feature_branch_refs (feature-context.RESOLUTION,
@@ -40,7 +41,7 @@ const featureFilter = (column: Prisma.Sql, names: string | string[] | undefined)
  * the smallest branch name (feature-context.RESOLUTION.2/3/8).
  */
 export async function loadCanonicalSpecs(
-  db: SqlRunner,
+  db: Sql,
   context: ImplementationContext,
   featureNames?: string | string[],
 ): Promise<Map<string, CanonicalSpec>> {
@@ -85,7 +86,7 @@ export interface ResolvedStates {
  * inheritance even when its map is empty (feature-context.RESOLUTION.4/6).
  */
 export async function loadResolvedStates(
-  db: SqlRunner,
+  db: Sql,
   context: ImplementationContext,
   featureNames: string | string[],
 ): Promise<Map<string, ResolvedStates>> {
@@ -115,7 +116,7 @@ export interface ResolvedRefs {
  * any (feature-context.RESOLUTION.5). Refs are product-blind (RESOLUTION.10).
  */
 export async function loadResolvedRefs(
-  db: SqlRunner,
+  db: Sql,
   context: ImplementationContext,
   featureName: string,
 ): Promise<ResolvedRefs | null> {
@@ -151,7 +152,7 @@ export interface RefCounts {
 
 /** Ref counts per feature at each feature's nearest depth with refs (implementation-features.DISCOVERY.5). */
 export async function loadRefCounts(
-  db: SqlRunner,
+  db: Sql,
   context: ImplementationContext,
   featureNames: string[],
 ): Promise<Map<string, RefCounts>> {

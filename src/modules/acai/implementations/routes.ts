@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf, requireScopes } from '../../../plugins/auth.js';
 import { listImplementations } from './service.js';
-import { errorBody, implementationsQuery, implementationsResponse } from './schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { implementationsQuery, implementationsResponse } from './schemas.js';
 
 /** GET /implementations: which implementations a product has, or which track a branch. */
 export const implementationRoutes: FastifyPluginAsyncZod = async function implementationRoutes(app) {
@@ -13,7 +14,7 @@ export const implementationRoutes: FastifyPluginAsyncZod = async function implem
         tags: ['acai'],
         summary: 'List implementations of a product or tracking a branch',
         querystring: implementationsQuery,
-        response: { 200: implementationsResponse, 401: errorBody, 403: errorBody, 422: errorBody },
+        response: { 200: implementationsResponse, ...errorResponses('acai', [401, 403, 422]) },
       },
     },
     async (request) => {

@@ -1,13 +1,7 @@
 import { z } from 'zod';
-import { errorBody } from '../features/schemas.js';
+import { withoutNul } from '../../../lib/zod-text.js';
 
-const optionalName = z
-  .string()
-  .trim()
-  .min(1, { error: 'cannot be blank' })
-  .max(1024)
-  .refine((v) => !v.includes('\u0000'), { error: 'must not contain NUL characters' })
-  .optional();
+const optionalName = withoutNul(z.string().trim().min(1, { error: 'cannot be blank' }).max(1024)).optional();
 
 /**
  * Product-scoped (`product_name`) or branch-scoped (`repo_uri` + `branch_name`) lookup;
@@ -41,4 +35,3 @@ export const implementationsResponse = z.object({
   }),
 });
 
-export { errorBody };

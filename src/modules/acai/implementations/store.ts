@@ -1,6 +1,7 @@
 import { Prisma } from '../../../generated/prisma/client.js';
 import { notFound } from '../../../lib/errors.js';
-import { MAX_CHAIN_DEPTH, type ChainBranch, type ChainLink, type ImplementationContext, type SqlRunner } from '../domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { MAX_CHAIN_DEPTH, type ChainBranch, type ChainLink, type ImplementationContext } from '../domain/inheritance.js';
 
 // Reads of implementations, products and tracked_branches: the chain of one implementation
 // with the branches it tracks, and the filtered lists of GET /implementations. (POST /push
@@ -42,7 +43,7 @@ interface ContextRow {
  * part was not found.
  */
 export async function loadImplementationChain(
-  db: SqlRunner,
+  db: Sql,
   teamId: string,
   productName: string,
   implementationName: string,
@@ -89,7 +90,7 @@ export async function loadImplementationChain(
 }
 
 /** Only on the error path: tells apart an unknown product from an unknown implementation. */
-async function notFoundDetail(db: SqlRunner, teamId: string, productName: string, implementationName: string) {
+async function notFoundDetail(db: Sql, teamId: string, productName: string, implementationName: string) {
   const products = await db.$queryRaw<{ name: string }[]>`
     SELECT name FROM products WHERE team_id = ${teamId}::uuid AND lower(name) = lower(${productName}) LIMIT 1`;
   if (products.length === 0) return notFound(`Product '${productName}' not found`);
@@ -114,7 +115,7 @@ export interface ImplementationListRow {
  * optionally only those whose chain resolves a spec of `featureName` in their own product
  * (implementations.FILTERS.5/6). One statement.
  */
-export async function findImplementations(db: SqlRunner, teamId: string, query: ImplementationsQuery): Promise<ImplementationListRow[]> {
+export async function findImplementations(db: Sql, teamId: string, query: ImplementationsQuery): Promise<ImplementationListRow[]> {
   const productFilter =
     query.productName === undefined
       ? Prisma.empty

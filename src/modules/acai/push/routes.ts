@@ -3,7 +3,8 @@ import { authOf, requireScopes } from '../../../plugins/auth.js';
 import { AppError, forbidden, rateLimited } from '../../../lib/errors.js';
 import type { Scope } from '../../../lib/auth/scopes.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
-import { acaiPushBody, errorBody, pushResponse } from './schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { acaiPushBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
 import { planPush } from './plan.js';
 import { push } from './service.js';
@@ -40,7 +41,7 @@ export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) 
         tags: ['acai'],
         summary: 'Push specs and code references of one branch',
         body: acaiPushBody,
-        response: { 200: pushResponse, 401: errorBody, 403: errorBody, 413: errorBody, 415: errorBody, 422: errorBody, 429: errorBody },
+        response: { 200: pushResponse, ...errorResponses('acai', [401, 403, 413, 415, 422, 429]) },
       },
     },
     async (request) => {

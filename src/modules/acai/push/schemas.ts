@@ -1,17 +1,10 @@
 import { z } from 'zod';
-import { errorBody } from '../features/schemas.js';
 import { FEATURE_NAME_RE, featureOfAcid } from '../domain/acid.js';
-import { jsonInputIssue } from '../../../lib/json-input.js';
+import { storable } from '../../../lib/zod-text.js';
 import { hasCredentials } from './repo-uri.js';
 
 // Request and response schemas of POST /api/v1/push (push.REQUEST, FEAT, FEAT_META, SPEC_REQS, REFS, RESPONSE).
 // Lengths are semantic caps checked in caps.ts (configurable, with a detail naming the cap), not here.
-
-/** Postgres text and jsonb hold neither NUL nor an unpaired surrogate (a 500 otherwise). */
-const storable = (schema: z.ZodString) =>
-  schema.refine((v) => !v.includes('\u0000') && jsonInputIssue(v) === null, {
-    error: 'must not contain NUL characters or unpaired surrogates',
-  });
 
 const text = () => storable(z.string({ error: 'must be a string' }));
 const required = () => storable(z.string({ error: 'is required' }).trim().min(1, { error: 'cannot be blank' }));
@@ -79,7 +72,6 @@ export const acaiPushBody = z.strictObject({
 });
 
 export type PushBody = z.infer<typeof acaiPushBody>;
-export type PushSpec = z.infer<typeof spec>;
 
 export const pushResponse = z.object({
   data: z.object({
@@ -93,4 +85,3 @@ export const pushResponse = z.object({
   }),
 });
 
-export { errorBody };

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
 import { rateLimited } from '../../../lib/errors.js';
 import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
-import { errorBody, featureStatesBody, featureStatesResponse } from './schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { featureStatesBody, featureStatesResponse } from './schemas.js';
 import { validateStateWrite, writeFeatureStates } from './service.js';
 import { logAbuseRejection, rejectedStateWrite } from '../abuse-log.js';
 
@@ -28,7 +29,7 @@ export const stateRoutes: FastifyPluginAsyncZod = async function stateRoutes(app
         tags: ['acai'],
         summary: 'Write requirement states of one feature in one implementation',
         body: featureStatesBody,
-        response: { 200: featureStatesResponse, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 422: errorBody, 429: errorBody },
+        response: { 200: featureStatesResponse, ...errorResponses('acai', [401, 403, 404, 413, 422, 429]) },
       },
     },
     async (request) => {

@@ -1,17 +1,13 @@
 import { z } from 'zod';
-import { errorBody, requiredName } from '../features/schemas.js';
+import { storable } from '../../../lib/zod-text.js';
+import { requiredName } from '../features/schemas.js';
 import { STATUS_VALUES } from '../domain/state.js';
-import { jsonInputIssue } from '../../../lib/json-input.js';
 
 const stateObject = z.object({
   status: z
     .enum(STATUS_VALUES, { error: `is required: null or one of ${STATUS_VALUES.join(', ')}` })
     .nullable(),
-  // Stored in jsonb, which holds neither NUL nor an unpaired surrogate (a 500 otherwise).
-  comment: z
-    .string({ error: 'must be a string' })
-    .refine((v) => !v.includes('\u0000') && jsonInputIssue(v) === null, { error: 'must not contain NUL characters or unpaired surrogates' })
-    .optional(),
+  comment: storable(z.string({ error: 'must be a string' })).optional(),
 });
 
 export const featureStatesBody = z.object({
@@ -34,4 +30,3 @@ export const featureStatesResponse = z.object({
   }),
 });
 
-export { errorBody };

@@ -1,6 +1,7 @@
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { isFullAcid } from '../domain/acid.js';
-import { featureNotFound, type SqlRunner } from '../domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { featureNotFound } from '../domain/inheritance.js';
 import type { Status } from '../domain/state.js';
 import { loadCanonicalSpecs } from '../features/store.js';
 import { loadImplementationChain } from '../implementations/store.js';
@@ -47,7 +48,7 @@ export function validateStateWrite(input: StateWrite, caps: StateWriteCaps): voi
  * otherwise), then merges the states with one statement (see mergeFeatureStates). The reads
  * before it only decide 404s and warnings.
  */
-export async function writeFeatureStates(db: SqlRunner, teamId: string, input: StateWrite, now = new Date()) {
+export async function writeFeatureStates(db: Sql, teamId: string, input: StateWrite, now = new Date()) {
   const context = await loadImplementationChain(db, teamId, input.productName, input.implementationName);
   const spec = (await loadCanonicalSpecs(db, context, input.featureName)).get(input.featureName);
   if (!spec) throw featureNotFound(context, input.featureName);

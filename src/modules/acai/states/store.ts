@@ -1,5 +1,6 @@
 import { uuidv7 } from '../../../lib/ids.js';
-import type { ChainLink, SqlRunner } from '../domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import type { ChainLink } from '../domain/inheritance.js';
 
 // feature_impl_states: the requirement states of one feature in one implementation.
 
@@ -15,7 +16,7 @@ export type StoredStates = Record<string, { status: string | null; comment?: str
  * the team's acai data version in the same statement (it retires stored push replays).
  */
 export async function mergeFeatureStates(
-  db: SqlRunner,
+  db: Sql,
   teamId: string,
   implementationId: string,
   ancestors: ChainLink[],

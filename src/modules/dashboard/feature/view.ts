@@ -10,7 +10,7 @@ const SEGMENT_ORDER = ['completed', 'accepted', 'incomplete', 'assigned', 'block
 const LABELS: Record<string, string> = { none: 'no status' };
 
 /** The counts as a bar: one rect per status, widths in percent (attributes, not inline styles: the CSP allows no inline style). */
-export function statusBar(cell: CoverageCell): Html {
+function statusBar(cell: CoverageCell): Html {
   let x = 0;
   const known = new Set<string>([...STATUS_VALUES, 'none']);
   const segments = SEGMENT_ORDER.filter((status) => (cell.counts[status] ?? 0) > 0).map((status) => {

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../../acai/domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
 
 export interface ProductRow {
   name: string;
@@ -15,7 +15,7 @@ export interface PushRow {
   implementations: string[];
 }
 
-export async function selectProducts(db: SqlRunner, teamId: string): Promise<ProductRow[]> {
+export async function selectProducts(db: Sql, teamId: string): Promise<ProductRow[]> {
   return db.$queryRaw<ProductRow[]>`
     SELECT p.name, p.description,
            (SELECT count(DISTINCT s.feature_name) FROM specs s WHERE s.product_id = p.id)::int AS features,
@@ -26,7 +26,7 @@ export async function selectProducts(db: SqlRunner, teamId: string): Promise<Pro
 }
 
 /** A push moves a branch's last_seen_commit and updated_at: the newest branches are the recent pushes. */
-export async function selectRecentPushes(db: SqlRunner, teamId: string, limit: number): Promise<PushRow[]> {
+export async function selectRecentPushes(db: Sql, teamId: string, limit: number): Promise<PushRow[]> {
   return db.$queryRaw<PushRow[]>`
     SELECT b.repo_uri, b.branch_name, b.last_seen_commit, b.updated_at AS pushed_at,
            COALESCE(array_agg(p.name || ' / ' || i.name ORDER BY p.name, i.name) FILTER (WHERE i.id IS NOT NULL), '{}') AS implementations

@@ -1,5 +1,6 @@
 import { notFound } from '../../../lib/errors.js';
-import type { SqlRunner } from '../../acai/domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { byCodepoint } from '../../../lib/text.js';
 import { DONE_STATUSES } from '../../acai/domain/state.js';
 import { COUNTED_STATUSES, selectCoverage } from './store.js';
 
@@ -33,9 +34,7 @@ export interface Coverage {
   cells: Map<string, Map<string, CoverageCell>>;
 }
 
-export const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-export async function readCoverage(db: SqlRunner, teamId: string, productName: string, featureName?: string): Promise<Coverage> {
+export async function readCoverage(db: Sql, teamId: string, productName: string, featureName?: string): Promise<Coverage> {
   const rows = await selectCoverage(db, teamId, productName, featureName);
   if (rows.length === 0) throw notFound(`Product '${productName}' not found`);
   const product = { id: rows[0]!.product_id, name: rows[0]!.product_name };
@@ -58,7 +57,7 @@ export async function readCoverage(db: SqlRunner, teamId: string, productName: s
     if (!byFeature) cells.set(row.impl_id, (byFeature = new Map()));
     byFeature.set(row.feature_name, { total, done, counts, specInherited: (row.spec_depth ?? 0) > 0, states });
   }
-  return { product, implementations: inheritanceOrder(names), features: [...features].sort(byName), cells };
+  return { product, implementations: inheritanceOrder(names), features: [...features].sort(byCodepoint), cells };
 }
 
 /** Depth-first from the implementations without an active parent: a parent, then its children. */
@@ -71,7 +70,7 @@ function inheritanceOrder(names: Map<string, { name: string; parentId: string | 
   const ordered: CoverageImplementation[] = [];
   const seen = new Set<string>();
   const visit = (parent: string | null, level: number) => {
-    const ids = (children.get(parent) ?? []).sort((a, b) => byName(names.get(a)!.name, names.get(b)!.name));
+    const ids = (children.get(parent) ?? []).sort((a, b) => byCodepoint(names.get(a)!.name, names.get(b)!.name));
     for (const id of ids) {
       if (seen.has(id)) continue;
       seen.add(id);

@@ -1,5 +1,6 @@
 import { Prisma } from '../../../generated/prisma/client.js';
-import { MAX_CHAIN_DEPTH, type SqlRunner } from '../../acai/domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
+import { MAX_CHAIN_DEPTH } from '../../acai/domain/inheritance.js';
 import { STATUS_VALUES } from '../../acai/domain/state.js';
 
 // The coverage of a product in ONE statement: every active implementation, and for each the
@@ -28,7 +29,7 @@ export interface CoverageRow {
 /** The statuses counted per cell, `none` being no status. */
 export const COUNTED_STATUSES = [...STATUS_VALUES, 'none'] as const;
 
-export async function selectCoverage(db: SqlRunner, teamId: string, productName: string, featureName?: string): Promise<CoverageRow[]> {
+export async function selectCoverage(db: Sql, teamId: string, productName: string, featureName?: string): Promise<CoverageRow[]> {
   const onlyFeature = (column: Prisma.Sql) => (featureName === undefined ? Prisma.empty : Prisma.sql`AND ${column} = ${featureName}`);
   return db.$queryRaw<CoverageRow[]>`
     WITH RECURSIVE

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '../../acai/domain/inheritance.js';
+import type { Sql } from '../../../db/handles.js';
 import { readFeatureContext } from '../../acai/features/service.js';
 import { validateStateWrite, writeFeatureStates, type StateWriteCaps } from '../../acai/states/service.js';
 import type { Status } from '../../acai/domain/state.js';
@@ -11,7 +11,7 @@ export interface CellAddress {
 }
 
 /** acai's feature context with every ref (deprecated requirements included), and the commit of each branch's refs. */
-export async function readRequirements(db: SqlRunner, teamId: string, address: CellAddress) {
+export async function readRequirements(db: Sql, teamId: string, address: CellAddress) {
   const context = await readFeatureContext(db, teamId, {
     ...address,
     includeRefs: true,
@@ -27,7 +27,7 @@ export type RequirementsView = Awaited<ReturnType<typeof readRequirements>>;
 
 /** The dashboard's status form goes through acai's own write (same validation, same inheritance rule on a first write). */
 export async function setRequirementState(
-  db: SqlRunner,
+  db: Sql,
   teamId: string,
   caps: StateWriteCaps,
   address: CellAddress & { acid: string; status: Status | null; comment: string | undefined },

@@ -6,4 +6,3 @@ import { z } from 'zod';
 export const linkQuery = z.object({ code: z.string().max(200).optional() });
 export const linkForm = z.object({ code: z.string().max(200) });
 export const tokenForm = z.object({ token: z.string().trim().max(200) });
-export const csrfForm = z.object({ _csrf: z.string().max(200).optional() }).loose();

@@ -7,7 +7,7 @@ import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, s
 // Dashboard sign-in: a one-time link from the operator CLI, or an API token pasted once. The
 // browser keeps a random session id in a signed cookie; the database keeps its SHA-256.
 
-export const LOGIN_LINK_TTL_MS = 15 * 60_000;
+const LOGIN_LINK_TTL_MS = 15 * 60_000;
 /** What a session needs to see any page. */
 export const READ_SCOPE: Scope = 'team:read';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import { gitDepsOf } from '../git-context.js';
 import { connectionTestBody, connectionTestResponse } from './schemas.js';
@@ -12,7 +12,7 @@ export const connectionTestRoutes: FastifyPluginAsyncZod = async function connec
     '/git-integration/test',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...platformErrors(400, 401, 403, 404, 409, 429, 503) } },
+      schema: { tags: ['git-integration'], body: connectionTestBody, response: { 200: connectionTestResponse, ...errorResponses('platform', [400, 401, 403, 404, 409, 429, 503]) } },
     },
     async (request) => {
       const { teamId } = authOf(request);

@@ -6,7 +6,7 @@ import { pullBody, pushBody } from './schemas.js';
 // and a payload version so the stored format can change while older rows still wait in the
 // queue. Rows stored before the version existed are version 1.
 
-export const PAYLOAD_VERSION = 1;
+const PAYLOAD_VERSION = 1;
 
 const stored = {
   // Resolved from the saved default branch when the request had none; checked when that was saved.

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import {
   acceptedResponse,
@@ -29,7 +29,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async function operationRo
     '/git-integration/push',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: pushBody, response: { 202: acceptedResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
+      schema: { tags, body: pushBody, response: { 202: acceptedResponse, ...errorResponses('platform', [400, 401, 403, 409, 429, 503]) } },
     },
     async (request, reply) => {
       const op = await submitOperation(deps, authOf(request).teamId, 'push', request.body);
@@ -41,7 +41,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async function operationRo
     '/git-integration/pull',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: pullBody, response: { 202: acceptedResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
+      schema: { tags, body: pullBody, response: { 202: acceptedResponse, ...errorResponses('platform', [400, 401, 403, 409, 429, 503]) } },
     },
     async (request, reply) => {
       const op = await submitOperation(deps, authOf(request).teamId, 'pull', request.body);
@@ -53,7 +53,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async function operationRo
     '/git-integration/operations/:id',
     {
       config: { scopes: ['git:read'] },
-      schema: { tags, params: operationParams, response: { 200: operationResponse, ...platformErrors(401, 403, 404, 429) } },
+      schema: { tags, params: operationParams, response: { 200: operationResponse, ...errorResponses('platform', [401, 403, 404, 429]) } },
     },
     async (request) => ({ data: toOperationBody(await getOperation(deps.prisma, authOf(request).teamId, request.params.id)) }),
   );
@@ -62,7 +62,7 @@ export const operationRoutes: FastifyPluginAsyncZod = async function operationRo
     '/git-integration/operations',
     {
       config: { scopes: ['git:read'] },
-      schema: { tags, querystring: operationListQuery, response: { 200: operationListResponse, ...platformErrors(400, 401, 403, 429) } },
+      schema: { tags, querystring: operationListQuery, response: { 200: operationListResponse, ...errorResponses('platform', [400, 401, 403, 429]) } },
     },
     async (request) => {
       const page = await listOperations(deps.prisma, authOf(request).teamId, request.query);

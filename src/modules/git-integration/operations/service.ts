@@ -3,7 +3,7 @@ import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import { AppError, invalidRequest, unavailable } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
-import { decodeCursor, encodeCursor } from '../../pipelines/cursor.js';
+import { decodeCursor, encodeCursor } from '../../../lib/cursor.js';
 import { findUnknownPipelineIds } from '../../pipelines/pipelines/store.js';
 import { integrationDisabled, notConfigured, operationNotFound } from '../errors.js';
 import { findOperationSettings, lockIntegrationRow } from '../settings/store.js';

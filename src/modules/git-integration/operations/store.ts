@@ -1,4 +1,5 @@
-import type { PrismaClient, Prisma } from '../../../db/database.js';
+import type { Prisma } from '../../../db/database.js';
+import type { Db, Tx } from '../../../db/handles.js';
 import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
 
 // The operations feature's tables.
@@ -29,9 +30,6 @@ export interface OperationRow {
   startedAt: Date | null;
   finishedAt: Date | null;
 }
-
-type Db = PrismaClient | Prisma.TransactionClient;
-type Tx = Prisma.TransactionClient;
 
 export async function loadOperation(db: Db, id: string): Promise<OperationRow | null> {
   return (await db.gitOperation.findUnique({ where: { id } })) as OperationRow | null;

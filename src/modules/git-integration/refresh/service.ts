@@ -17,7 +17,7 @@ export interface RefreshDeps {
 }
 
 /** How long ?refresh=true waits for the fresh view before answering with what there is. */
-export const REFRESH_WAIT_MS = 10_000;
+const REFRESH_WAIT_MS = 10_000;
 const WAIT_POLL_MS = 150;
 /** A process asks pg-boss at most this often per team (the queue keeps one waiting refresh anyway). */
 const REQUEST_THROTTLE_MS = 2_000;

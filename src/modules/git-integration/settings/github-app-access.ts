@@ -37,7 +37,7 @@ export type Verified = { ok: true; binding: GithubAppBinding; token: string } | 
 // digits, `.`, `_`, `-`. Anything else is not a GitHub repository path.
 const REPOSITORY_PATH = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100}?)(?:\.git)?\/?$/;
 
-export function githubAppClient(app: GithubAppSettings, timeoutMs: number): GithubAppClient {
+function githubAppClient(app: GithubAppSettings, timeoutMs: number): GithubAppClient {
   return { apiBaseUrl: app.apiBaseUrl, appId: app.appId, privateKey: app.privateKey, timeoutMs };
 }
 
@@ -45,7 +45,7 @@ export function githubAppClient(app: GithubAppSettings, timeoutMs: number): Gith
  * The owner and name of a repository URL on the App's git origin, read as a plain
  * string prefix: a URL that any parser could read as another host does not match.
  */
-export function githubAppRepository(app: GithubAppSettings, repositoryUrl: string): { ok: true; value: GithubAppRepository } | { ok: false; issue: string } {
+function githubAppRepository(app: GithubAppSettings, repositoryUrl: string): { ok: true; value: GithubAppRepository } | { ok: false; issue: string } {
   const prefix = `${app.gitOrigin}/`;
   const wrongPlace = `a GitHub App token is only sent to ${app.gitOrigin}: repository_url must be ${prefix}<owner>/<repository>`;
   if (repositoryUrl.slice(0, prefix.length).toLowerCase() !== prefix.toLowerCase()) return { ok: false, issue: wrongPlace };

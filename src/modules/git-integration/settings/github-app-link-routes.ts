@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import { linkCompleteBody, linkCompleteResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
 import { completeInstallationLink, startInstallationLink } from './github-app-links.js';
@@ -16,7 +16,7 @@ export const githubAppLinkRoutes: FastifyPluginAsyncZod = async function githubA
     '/git-integration/github-app/link',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: linkStartBody, response: { 200: linkStartResponse, ...platformErrors(400, 401, 403, 409, 429) } },
+      schema: { tags, body: linkStartBody, response: { 200: linkStartResponse, ...errorResponses('platform', [400, 401, 403, 409, 429]) } },
     },
     async (request, reply) => {
       const { teamId, userId } = authOf(request);
@@ -30,7 +30,7 @@ export const githubAppLinkRoutes: FastifyPluginAsyncZod = async function githubA
     '/git-integration/github-app/link/complete',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: linkCompleteBody, response: { 200: linkCompleteResponse, ...platformErrors(400, 401, 403, 409, 429, 503) } },
+      schema: { tags, body: linkCompleteBody, response: { 200: linkCompleteResponse, ...errorResponses('platform', [400, 401, 403, 409, 429, 503]) } },
     },
     async (request, reply) => {
       const { teamId, userId } = authOf(request);

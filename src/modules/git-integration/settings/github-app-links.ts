@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/database.js';
+import type { Db } from '../../../db/handles.js';
 import { conflict, invalidRequest, unavailable } from '../../../lib/errors.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
 import { administersAccount, authorizeUrl, exchangeUserCode, fetchAuthorizingUser, installUrl, listUserInstallations } from '../../../lib/git/providers/github-app-user.js';
@@ -24,13 +25,11 @@ import { consumeLinkState, insertLinkState, installationLinked, teamName, upsert
 // open their authorize link (GitHub skips the prompt once the App is authorized).
 // Several teams may link one installation, each through its own member's proof.
 
-export const LINK_STATE_TTL_MS = 10 * 60_000;
+const LINK_STATE_TTL_MS = 10 * 60_000;
 
 /** One answer for an installation that does not exist, belongs to someone else, or is not linked: ids cannot be probed. */
 export const NOT_LINKED =
   'this GitHub App installation is not linked to this team; a member who can access it on GitHub must link it first (POST /api/git-integration/github-app/link)';
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 const hashState = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
 

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { conflict, invalidRequest, type FieldIssue } from '../../../lib/errors.js';
+import { conflict } from '../../../lib/errors.js';
 import { hasControlCharacter } from '../../../lib/text.js';
 import { allowsPrivate, isPrivateName, isPublicAddress, NO_PRIVATE_HOSTS, type PrivateHostAllowance } from '../../../lib/net/address-policy.js';
 import { parseGitUrl, type GitUrl } from '../../../lib/net/git-url.js';
@@ -34,13 +34,13 @@ export interface RepositoryUrl {
   parsed: GitUrl;
 }
 
-export function privateHostAllowance(policy: RepositoryUrlPolicy): PrivateHostAllowance {
+function privateHostAllowance(policy: RepositoryUrlPolicy): PrivateHostAllowance {
   if (policy.allowPrivateHosts) return { ...NO_PRIVATE_HOSTS, all: true };
   return policy.privateHosts ?? NO_PRIVATE_HOSTS;
 }
 
 /** A literal address or a name that is private wherever it is resolved (before any DNS). */
-export function isPrivateHost(host: string): boolean {
+function isPrivateHost(host: string): boolean {
   return isIP(host) !== 0 ? !isPublicAddress(host) : isPrivateName(host);
 }
 
@@ -73,13 +73,6 @@ export async function checkRemote(
   const pinned = await pinRemote(checked.value.parsed, { resolver, allowance: privateHostAllowance(policy) });
   if (!pinned.ok) return pinned;
   return { ok: true, value: checked.value, remote: pinned.value };
-}
-
-/** A request's URL, checked for use now: a 400 naming `field` otherwise. */
-export async function requireRemote(url: string, policy: RepositoryUrlPolicy, resolver: HostResolver, field = 'body.repository_url'): Promise<PinnedRemote> {
-  const checked = await checkRemote(url, policy, resolver);
-  if (!checked.ok) throw invalidRequest('Invalid repository_url', [{ field, issue: checked.issue }]);
-  return checked.remote;
 }
 
 /**
@@ -124,11 +117,4 @@ export function normalizePathPrefix(prefix: string): Checked<string> {
     if (segment !== segment.trim()) return { ok: false, issue: 'segments must not start or end with spaces' };
   }
   return { ok: true, value: `${segments.join('/')}/` };
-}
-
-/** Throwing form for services: a 400 whose detail names `field`. */
-export function validatePathPrefix(prefix: string, field = 'body.path_prefix'): string {
-  const result = normalizePathPrefix(prefix);
-  if (!result.ok) throw invalidRequest('Invalid path_prefix', [{ field, issue: result.issue } satisfies FieldIssue]);
-  return result.value;
 }

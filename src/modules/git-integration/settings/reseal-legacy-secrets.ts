@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/database.js';
+import type { Tx } from '../../../db/handles.js';
 import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
 import { readSealedCredentials, readSealedPrivateKey, replaceSealedCredentials, replaceSealedPrivateKey } from './store.js';
@@ -16,8 +17,6 @@ export interface ResealOutcome {
   /** v1 values that were not in their row when the upgrade ran (moved, pasted, restored): never opened. */
   refused: number;
 }
-
-type Tx = Prisma.TransactionClient;
 
 interface StoredValue {
   teamId: string;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './schemas.js';
 import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './service.js';
 import { requestSlots } from '../request-slots.js';
@@ -24,7 +24,7 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
     '/git-integration',
     {
       config: { scopes: ['git:read'] },
-      schema: { tags, response: { 200: getIntegrationResponse, ...platformErrors(401, 403, 429) } },
+      schema: { tags, response: { 200: getIntegrationResponse, ...errorResponses('platform', [401, 403, 429]) } },
     },
     async (request) => {
       const view = await getIntegration(app.db.prisma, authOf(request).teamId);
@@ -36,7 +36,7 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
     '/git-integration',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...platformErrors(400, 401, 403, 413, 429, 503) } },
+      schema: { tags, body: saveIntegrationBody, response: { 200: saveIntegrationResponse, ...errorResponses('platform', [400, 401, 403, 413, 429, 503]) } },
     },
     async (request) => {
       const { teamId } = authOf(request);
@@ -52,7 +52,7 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
     '/git-integration',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 429) } },
+      schema: { tags, response: { 204: z.null().describe('No content'), ...errorResponses('platform', [401, 403, 429]) } },
     },
     async (request, reply) => {
       await deleteIntegration(app.db.prisma, authOf(request).teamId);

@@ -63,7 +63,7 @@ export const saveIntegrationBody = z
 
 export type SaveIntegrationBody = z.infer<typeof saveIntegrationBody>;
 
-export const integrationBody = z
+const integrationBody = z
   .object({
     enabled: z.boolean(),
     provider: z.enum(GIT_PROVIDERS),
@@ -89,7 +89,7 @@ export const integrationBody = z
   })
   .describe('GitIntegration');
 
-export const notConfiguredBody = z
+const notConfiguredBody = z
   .object({ enabled: z.literal(false), repository_url: z.null(), default_branch: z.null() })
   .describe('GitIntegrationNotConfigured');
 

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-export const CREDENTIALS_KEY_FILE = 'credentials.key';
+const CREDENTIALS_KEY_FILE = 'credentials.key';
 
 /**
  * Loads the credentials key once, at registration: `GIT_CREDENTIALS_KEY` when set,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { createSshKeyBody, sshKeyListResponse, sshKeyParams, sshKeyResponse } from './schemas.js';
 import { createSshKey } from './service.js';
 import { resetHostKeys } from './ssh-host-keys.js';
@@ -21,7 +21,7 @@ export const sshKeyRoutes: FastifyPluginAsyncZod = async function sshKeyRoutes(a
     '/git-integration/ssh-keys',
     {
       config: { scopes: ['git:read'] },
-      schema: { tags, response: { 200: sshKeyListResponse, ...platformErrors(401, 403, 429) } },
+      schema: { tags, response: { 200: sshKeyListResponse, ...errorResponses('platform', [401, 403, 429]) } },
     },
     async (request) => ({ data: await listSshKeys(app.db.prisma, authOf(request).teamId) }),
   );
@@ -30,7 +30,7 @@ export const sshKeyRoutes: FastifyPluginAsyncZod = async function sshKeyRoutes(a
     '/git-integration/ssh-keys/:id',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, params: sshKeyParams, response: { 204: noContent, ...platformErrors(401, 403, 404, 409, 429) } },
+      schema: { tags, params: sshKeyParams, response: { 204: noContent, ...errorResponses('platform', [401, 403, 404, 409, 429]) } },
     },
     async (request, reply) => {
       await deleteSshKey(app.db.prisma, authOf(request).teamId, request.params.id);
@@ -45,7 +45,7 @@ export const sshKeyRoutes: FastifyPluginAsyncZod = async function sshKeyRoutes(a
       schema: {
         tags,
         description: 'Forgets the pinned ssh host key; the next successful connection pins the key the server then shows.',
-        response: { 204: noContent, ...platformErrors(401, 403, 404, 429) },
+        response: { 204: noContent, ...errorResponses('platform', [401, 403, 404, 429]) },
       },
     },
     async (request, reply) => {
@@ -61,7 +61,7 @@ export const sshKeyRoutes: FastifyPluginAsyncZod = async function sshKeyRoutes(a
       schema: {
         tags,
         body: createSshKeyBody,
-        response: { 201: sshKeyResponse, ...platformErrors(400, 401, 403, 429) },
+        response: { 201: sshKeyResponse, ...errorResponses('platform', [400, 401, 403, 429]) },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { Db, Tx } from '../../../db/handles.js';
 import { SecretBoxError, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { conflict } from '../../../lib/errors.js';
 import { generateEd25519KeyPair } from '../../../lib/crypto/openssh.js';
@@ -125,8 +126,6 @@ export async function loadGitIntegration(
 
 // ── Every other read and write of git_integration_configs and git_ssh_keys ──
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
 export const SSH_KEY_ID_PREFIX = 'gitkey';
 
 type CredentialType = 'token' | 'github_app' | 'ssh_key';
@@ -221,7 +220,7 @@ export function findOperationSettings(db: Db, teamId: string): Promise<{ enabled
 }
 
 /** Locks the team's row until the transaction ends: concurrent submissions of one team count one after another. */
-export async function lockIntegrationRow(tx: Prisma.TransactionClient, teamId: string): Promise<void> {
+export async function lockIntegrationRow(tx: Tx, teamId: string): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM git_integration_configs WHERE team_id = ${teamId}::uuid FOR UPDATE`;
 }
 

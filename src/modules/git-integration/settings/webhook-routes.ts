@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import { generateWebhook, removeWebhook, webhookPaths } from './webhook-secret.js';
 
@@ -25,7 +25,7 @@ export const webhookSecretRoutes: FastifyPluginAsyncZod = async function webhook
       schema: {
         tags,
         summary: 'Generate the webhook secret (replaces the previous webhook)',
-        response: { 201: generatedWebhookResponse, ...platformErrors(401, 403, 409, 429) },
+        response: { 201: generatedWebhookResponse, ...errorResponses('platform', [401, 403, 409, 429]) },
       },
     },
     async (request, reply) => {
@@ -38,7 +38,7 @@ export const webhookSecretRoutes: FastifyPluginAsyncZod = async function webhook
     '/git-integration/webhook',
     {
       config: { scopes: ['git:write'] },
-      schema: { tags, summary: 'Remove the webhook (its deliveries get 401)', response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 404, 429) } },
+      schema: { tags, summary: 'Remove the webhook (its deliveries get 401)', response: { 204: z.null().describe('No content'), ...errorResponses('platform', [401, 403, 404, 429]) } },
     },
     async (request, reply) => {
       await removeWebhook(app.db.prisma, authOf(request).teamId);

@@ -10,7 +10,7 @@ import { clearWebhook, setWebhook } from './store.js';
 // and is not a secret) and a secret the provider signs with (shown once, stored sealed for this
 // team and this id). Generating again replaces both: the old URL and secret stop working.
 
-export const WEBHOOK_ID_PREFIX = 'gitwh';
+const WEBHOOK_ID_PREFIX = 'gitwh';
 
 export async function generateWebhook(prisma: PrismaClient, secrets: SecretBox, teamId: string): Promise<{ hookId: string; secret: string }> {
   const hookId = prefixedId(WEBHOOK_ID_PREFIX);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
 import { refreshDepsOf } from '../git-context.js';
 import { awaitFreshView, refreshIfStale } from '../refresh/service.js';
@@ -11,7 +11,7 @@ export const statusRoutes: FastifyPluginAsyncZod = async function statusRoutes(a
     '/git-integration/status',
     {
       config: { scopes: ['git:read'] },
-      schema: { tags: ['git-integration'], querystring: statusQuery, response: { 200: statusResponse, ...platformErrors(401, 403, 409, 429) } },
+      schema: { tags: ['git-integration'], querystring: statusQuery, response: { 200: statusResponse, ...errorResponses('platform', [401, 403, 409, 429]) } },
     },
     async (request) => {
       const teamId = authOf(request).teamId;

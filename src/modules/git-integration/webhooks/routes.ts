@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { gitDepsOf } from '../git-context.js';
 import { webhookAcceptedResponse, webhookParams, webhookQuery } from './schemas.js';
 import { receiveWebhook } from './service.js';
@@ -32,7 +32,7 @@ export const webhookRoutes: FastifyPluginAsyncZod = async function webhookRoutes
         params: webhookParams,
         querystring: webhookQuery,
         security: [],
-        response: { 202: webhookAcceptedResponse, ...platformErrors(401, 413) },
+        response: { 202: webhookAcceptedResponse, ...errorResponses('platform', [401, 413]) },
       },
     },
     async (request, reply) => {

@@ -15,7 +15,7 @@ import { isPushEvent, pushedBranches, signatureValid, type WebhookProvider } fro
 // (no or unknown hook id, a removed webhook, a wrong or missing signature) is the same 401 after
 // the same work: a forged request learns nothing about which ids exist or whose they are.
 
-export const BAD_SIGNATURE = 'The webhook signature does not match the secret of this webhook';
+const BAD_SIGNATURE = 'The webhook signature does not match the secret of this webhook';
 
 /** Verified against when the hook id is unknown, so that refusal costs what a wrong signature costs. */
 const UNKNOWN_HOOK_SECRET = randomBytes(32).toString('hex');

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { listQuery, pipelineListResponse, pipelineParams, pipelineResponse, requestSchemas } from './schemas.js';
 import { createPipeline, deletePipeline, getPipeline, listPipelines, toPipelineBody, updatePipeline } from './service.js';
 
@@ -18,7 +18,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRout
     {
       config: { scopes: ['pipelines:write'] },
       bodyLimit,
-      schema: { tags, body: createBody, response: { 201: pipelineResponse, ...platformErrors(400, 401, 403, 413, 429) } },
+      schema: { tags, body: createBody, response: { 201: pipelineResponse, ...errorResponses('platform', [400, 401, 403, 413, 429]) } },
     },
     async (request, reply) => {
       const pipeline = await createPipeline(app.db.prisma, authOf(request).teamId, request.body);
@@ -30,7 +30,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRout
     '/pipelines',
     {
       config: { scopes: ['pipelines:read'] },
-      schema: { tags, querystring: listQuery, response: { 200: pipelineListResponse, ...platformErrors(400, 401, 403, 429) } },
+      schema: { tags, querystring: listQuery, response: { 200: pipelineListResponse, ...errorResponses('platform', [400, 401, 403, 429]) } },
     },
     async (request) => {
       const page = await listPipelines(app.db.prisma, authOf(request).teamId, request.query);
@@ -42,7 +42,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRout
     '/pipelines/:id',
     {
       config: { scopes: ['pipelines:read'] },
-      schema: { tags, params: pipelineParams, response: { 200: pipelineResponse, ...platformErrors(401, 403, 404, 429) } },
+      schema: { tags, params: pipelineParams, response: { 200: pipelineResponse, ...errorResponses('platform', [401, 403, 404, 429]) } },
     },
     async (request) => ({ data: toPipelineBody(await getPipeline(app.db.prisma, authOf(request).teamId, request.params.id)) }),
   );
@@ -56,7 +56,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRout
         tags,
         params: pipelineParams,
         body: updateBody,
-        response: { 200: pipelineResponse, ...platformErrors(400, 401, 403, 404, 409, 413, 429) },
+        response: { 200: pipelineResponse, ...errorResponses('platform', [400, 401, 403, 404, 409, 413, 429]) },
       },
     },
     async (request) => {
@@ -70,7 +70,7 @@ export const pipelineRoutes: FastifyPluginAsyncZod = async function pipelineRout
     '/pipelines/:id',
     {
       config: { scopes: ['pipelines:write'] },
-      schema: { tags, params: pipelineParams, response: { 204: z.null().describe('No content'), ...platformErrors(401, 403, 404, 429) } },
+      schema: { tags, params: pipelineParams, response: { 204: z.null().describe('No content'), ...errorResponses('platform', [401, 403, 404, 429]) } },
     },
     async (request, reply) => {
       await deletePipeline(app.db.prisma, authOf(request).teamId, request.params.id);

@@ -1,39 +1,21 @@
 import { z } from 'zod';
 import { pageMeta } from '../../../http/platform-schemas.js';
 import type { PipelinesConfig } from '../env.js';
-import { hasBidiControl, hasControlCharacter, hasLoneSurrogate } from '../../../lib/text.js';
-import { jsonInputIssue } from '../../../lib/json-input.js';
+import { hasBidiControl } from '../../../lib/text.js';
+import { boundedJsonObject, printable } from '../../../lib/zod-text.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
 // `pipelineContentSchema` is also what a pull applies to every pipeline file read from git
 // (git-integration/pipeline-files.ts): a pipeline is valid or not whichever way it arrives.
 
 export function pipelineContentSchema(limits: PipelinesConfig) {
-  const name = z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`)
-    // Postgres text cannot hold NUL; other control characters make no sense in a name.
-    .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
-    .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates')
+  const name = printable(
+    z.string().trim().min(1, 'must not be empty').max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`),
+  )
     // A name is shown in lists and file views; reordering characters can make it read as another one.
     .refine((v) => !hasBidiControl(v), 'must not contain bidirectional control characters');
 
-  const definition = z
-    .record(z.string(), z.unknown())
-    .describe('The pipeline definition: any JSON object')
-    .superRefine((value, ctx) => {
-      // First: JSON.stringify itself overflows the stack on very deep input.
-      const issue = jsonInputIssue(value);
-      if (issue) return void ctx.addIssue({ code: 'custom', message: issue });
-      const json = JSON.stringify(value);
-      if (Buffer.byteLength(json) > limits.definitionMaxBytes) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${limits.definitionMaxBytes} bytes of JSON` });
-      } else if (json.includes('\\u0000')) {
-        ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters' });
-      }
-    });
+  const definition = boundedJsonObject(limits.definitionMaxBytes).describe('The pipeline definition: any JSON object');
 
   return { name, definition };
 }
@@ -62,7 +44,7 @@ export const listQuery = z.object({
   cursor: z.string().min(1).max(512).optional(),
 });
 
-export const pipelineBody = z
+const pipelineBody = z
   .object({
     id: z.string(),
     name: z.string(),

@@ -1,10 +1,10 @@
 import type { PrismaClient } from '../../../db/database.js';
 import { conflict, notFound } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
+import { decodeCursor, encodeCursor } from '../../../lib/cursor.js';
 import { findLivePipeline, insertPipeline, listLivePipelines, softDeleteLivePipeline, updateLivePipeline, type PipelineRecord } from './store.js';
 
-export const PIPELINE_ID_PREFIX = 'pl';
+const PIPELINE_ID_PREFIX = 'pl';
 
 const pipelineNotFound = () => notFound('Pipeline not found');
 

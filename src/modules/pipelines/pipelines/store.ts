@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { Db, Tx } from '../../../db/handles.js';
 
 // The pipelines table: only this file writes it. Deleted pipelines stay as tombstones
 // (deleted_at set) that only the git integration reads, so a push can remove their files.
@@ -15,8 +15,6 @@ export interface PipelineRecord {
   createdAt: Date;
   updatedAt: Date;
 }
-
-type Db = PrismaClient | Prisma.TransactionClient;
 
 const toRecord = (row: {
   id: string;
@@ -124,7 +122,7 @@ export interface PipelineWithBase {
 }
 
 /** Every pipeline of the team (tombstones too) with its last synced version, locked until the pull's transaction ends. */
-export function lockPipelinesWithBases(tx: Prisma.TransactionClient, teamId: string): Promise<PipelineWithBase[]> {
+export function lockPipelinesWithBases(tx: Tx, teamId: string): Promise<PipelineWithBase[]> {
   return tx.$queryRaw<PipelineWithBase[]>`
     SELECT p.id, p.name, p.definition, (p.deleted_at IS NOT NULL) AS deleted, s.synced_name AS base_name, s.synced_definition AS base_definition
     FROM pipelines p LEFT JOIN pipeline_sync_states s ON s.team_id = p.team_id AND s.pipeline_id = p.id

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
-import { platformErrors } from '../../../http/platform-schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
 import { createTokenBody, createdTokenResponse, toTokenBody, tokenListResponse, tokenParams, tokenResponse } from './schemas.js';
 import { createTeamToken, getTeamToken, listTeamTokens, revokeTeamToken } from './service.js';
 
@@ -11,7 +11,7 @@ const config = { scopes: ['team:admin'] as const };
 const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/tokens',
-    { config, schema: { tags, summary: "The team's API tokens, newest first (never the tokens themselves)", response: { 200: tokenListResponse, ...platformErrors(401, 403, 429) } } },
+    { config, schema: { tags, summary: "The team's API tokens, newest first (never the tokens themselves)", response: { 200: tokenListResponse, ...errorResponses('platform', [401, 403, 429]) } } },
     async (request) => ({ data: (await listTeamTokens(app.db.prisma, authOf(request).teamId)).map(toTokenBody) }),
   );
 
@@ -23,7 +23,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Create a token owned by the caller; the response is the only place the token appears',
         body: createTokenBody,
-        response: { 201: createdTokenResponse, ...platformErrors(400, 401, 403, 422, 429) },
+        response: { 201: createdTokenResponse, ...errorResponses('platform', [400, 401, 403, 422, 429]) },
       },
     },
     async (request, reply) => {
@@ -36,7 +36,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/tokens/:id',
-    { config, schema: { tags, params: tokenParams, response: { 200: tokenResponse, ...platformErrors(401, 403, 404, 429) } } },
+    { config, schema: { tags, params: tokenParams, response: { 200: tokenResponse, ...errorResponses('platform', [401, 403, 404, 429]) } } },
     async (request) => ({ data: toTokenBody(await getTeamToken(app.db.prisma, authOf(request).teamId, request.params.id)) }),
   );
 
@@ -48,7 +48,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
         tags,
         summary: 'Revoke a token (kept in the list as revoked); dashboard sessions signed in with it end too',
         params: tokenParams,
-        response: { 204: z.null().describe('Revoked'), ...platformErrors(401, 403, 404, 429) },
+        response: { 204: z.null().describe('Revoked'), ...errorResponses('platform', [401, 403, 404, 429]) },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import { ALL_SCOPES } from '../../../lib/auth/scopes.js';
 import { hasBidiControl, hasControlCharacter } from '../../../lib/text.js';
 import type { TeamToken } from './service.js';
 
-export const TOKEN_NAME_MAX_LENGTH = 100;
+const TOKEN_NAME_MAX_LENGTH = 100;
 
 export const tokenName = z
   .string()

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
-import { noContent, workspaceErrors } from '../schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { noContent } from '../schemas.js';
 import { bindingListQuery, bindingListResponse, bindingParams, bindingResponse, createBindingBody, updateBindingBody } from './schemas.js';
 import { createBinding, deleteBinding, getBinding, listBindings, toBindingBody, updateBinding } from './service.js';
 
@@ -16,7 +17,7 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
     '/workspace-bindings',
     {
       config: write,
-      schema: { tags, body: createBindingBody, response: { 201: bindingResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) } },
+      schema: { tags, body: createBindingBody, response: { 201: bindingResponse, ...errorResponses('workspace', [400, 401, 403, 404, 413, 429]) } },
     },
     async (request, reply) => {
       const { teamId, userId } = authOf(request);
@@ -27,7 +28,7 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get(
     '/workspace-bindings',
-    { config: read, schema: { tags, querystring: bindingListQuery, response: { 200: bindingListResponse, ...workspaceErrors(400, 401, 403, 429) } } },
+    { config: read, schema: { tags, querystring: bindingListQuery, response: { 200: bindingListResponse, ...errorResponses('workspace', [400, 401, 403, 429]) } } },
     async (request) => {
       const page = await listBindings(app.db.prisma, authOf(request).teamId, request.query);
       return { object: 'list' as const, data: page.items.map(toBindingBody), total_count: page.total };
@@ -36,7 +37,7 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get(
     '/workspace-bindings/:bindingId',
-    { config: read, schema: { tags, params: bindingParams, response: { 200: bindingResponse, ...workspaceErrors(401, 403, 404, 429) } } },
+    { config: read, schema: { tags, params: bindingParams, response: { 200: bindingResponse, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request) => ({ binding: toBindingBody(await getBinding(app.db.prisma, authOf(request).teamId, request.params.bindingId)) }),
   );
 
@@ -48,7 +49,7 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
         tags,
         params: bindingParams,
         body: updateBindingBody,
-        response: { 200: bindingResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) },
+        response: { 200: bindingResponse, ...errorResponses('workspace', [400, 401, 403, 404, 413, 429]) },
       },
     },
     async (request) => {
@@ -59,7 +60,7 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.delete(
     '/workspace-bindings/:bindingId',
-    { config: write, schema: { tags, params: bindingParams, response: { 204: noContent, ...workspaceErrors(401, 403, 404, 429) } } },
+    { config: write, schema: { tags, params: bindingParams, response: { 204: noContent, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request, reply) => {
       await deleteBinding(app.db.prisma, authOf(request).teamId, request.params.bindingId);
       return reply.code(204).send(null);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withoutNul } from '../../../lib/zod-text.js';
 import { listOf, pageQuery, text } from '../schemas.js';
 
 const SYNC_MODES = ['off', 'manual', 'watch'] as const;
@@ -38,8 +39,8 @@ export type BindingFields = z.infer<typeof updateBindingBody>;
 
 export const bindingParams = z.object({ bindingId: z.string().describe('Workspace binding id (`wb_...`)') });
 
-// Filters go to Postgres as text, which cannot hold NUL (a 500 otherwise).
-const filter = (max: number) => z.string().max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL characters');
+// Filters go to Postgres as text.
+const filter = (max: number) => withoutNul(z.string().max(max));
 
 export const bindingListQuery = z.object({
   deviceId: filter(64).optional(),

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
-import { noContent, workspaceErrors } from '../schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { noContent } from '../schemas.js';
 import { deviceListQuery, deviceListResponse, deviceParams, deviceRequestSchemas, deviceResponse } from './schemas.js';
 import { createDevice, deleteDevice, getDevice, heartbeat, listDevices, toDeviceBody, updateDevice } from './service.js';
 
@@ -18,7 +19,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.post(
     '/devices',
-    { config: write, schema: { tags, body: createBody, response: { 201: deviceResponse, ...workspaceErrors(400, 401, 403, 413, 429) } } },
+    { config: write, schema: { tags, body: createBody, response: { 201: deviceResponse, ...errorResponses('workspace', [400, 401, 403, 413, 429]) } } },
     async (request, reply) => {
       const { teamId, userId } = authOf(request);
       return reply.code(201).send(body(await createDevice(app.db.prisma, { teamId, userId }, request.body)));
@@ -27,7 +28,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get(
     '/devices',
-    { config: read, schema: { tags, querystring: deviceListQuery, response: { 200: deviceListResponse, ...workspaceErrors(400, 401, 403, 429) } } },
+    { config: read, schema: { tags, querystring: deviceListQuery, response: { 200: deviceListResponse, ...errorResponses('workspace', [400, 401, 403, 429]) } } },
     async (request) => {
       const page = await listDevices(app.db.prisma, authOf(request).teamId, request.query, limits.deviceOfflineAfterMs);
       return { object: 'list' as const, data: page.items.map((d) => body(d).device), total_count: page.total };
@@ -36,7 +37,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
 
   app.get(
     '/devices/:id',
-    { config: read, schema: { tags, params: deviceParams, response: { 200: deviceResponse, ...workspaceErrors(401, 403, 404, 429) } } },
+    { config: read, schema: { tags, params: deviceParams, response: { 200: deviceResponse, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request) => body(await getDevice(app.db.prisma, authOf(request).teamId, request.params.id)),
   );
 
@@ -44,14 +45,14 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
     '/devices/:id',
     {
       config: write,
-      schema: { tags, params: deviceParams, body: updateBody, response: { 200: deviceResponse, ...workspaceErrors(400, 401, 403, 404, 413, 429) } },
+      schema: { tags, params: deviceParams, body: updateBody, response: { 200: deviceResponse, ...errorResponses('workspace', [400, 401, 403, 404, 413, 429]) } },
     },
     async (request) => body(await updateDevice(app.db.prisma, authOf(request).teamId, request.params.id, request.body)),
   );
 
   app.delete(
     '/devices/:id',
-    { config: write, schema: { tags, params: deviceParams, response: { 204: noContent, ...workspaceErrors(401, 403, 404, 429) } } },
+    { config: write, schema: { tags, params: deviceParams, response: { 204: noContent, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request, reply) => {
       await deleteDevice(app.db.prisma, authOf(request).teamId, request.params.id);
       return reply.code(204).send(null);
@@ -62,7 +63,7 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
     '/devices/:id/heartbeat',
     {
       config: write,
-      schema: { tags, params: deviceParams, body: heartbeatBody, response: { 200: deviceResponse, ...workspaceErrors(400, 401, 403, 404, 429) } },
+      schema: { tags, params: deviceParams, body: heartbeatBody, response: { 200: deviceResponse, ...errorResponses('workspace', [400, 401, 403, 404, 429]) } },
     },
     async (request) => body(await heartbeat(app.db.prisma, authOf(request).teamId, request.params.id, request.body)),
   );

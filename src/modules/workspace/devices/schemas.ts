@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WorkspaceConfig } from '../env.js';
-import { boundedObject, jsonObject, listOf, pageQuery, text } from '../schemas.js';
+import { boundedJsonObject } from '../../../lib/zod-text.js';
+import { jsonObject, listOf, pageQuery, text } from '../schemas.js';
 
 const DEVICE_STATUSES = ['online', 'offline'] as const;
 
@@ -10,7 +11,7 @@ export function deviceRequestSchemas(limits: WorkspaceConfig) {
     hostname: text(255).nullable().optional(),
     appVersion: text(64).nullable().optional(),
     daemonVersion: text(64).nullable().optional(),
-    capabilities: boundedObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form capabilities object; null clears it'),
+    capabilities: boundedJsonObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form capabilities object; null clears it'),
   };
   return {
     createDevice: z

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
-import { listOf, workspaceErrors } from '../schemas.js';
+import { errorResponses } from '../../../http/dialects.js';
+import { listOf } from '../schemas.js';
 import { pullSessionBody, pushSessionBody, sessionListQuery, sessionRequestSchemas } from './schemas.js';
 import * as sessions from './service.js';
 import type { SessionRow } from './store.js';
@@ -56,7 +57,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
         response: {
           200: prepared.describe('Existing prepared session reused'),
           201: prepared.describe('Session prepared'),
-          ...workspaceErrors(400, 401, 403, 404, 413, 429),
+          ...errorResponses('workspace', [400, 401, 403, 404, 413, 429]),
         },
       },
     },
@@ -75,7 +76,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
         tags,
         params: bindingParams,
         querystring: sessionListQuery,
-        response: { 200: listOf(flavour.body), ...workspaceErrors(400, 401, 403, 404, 429) },
+        response: { 200: listOf(flavour.body), ...errorResponses('workspace', [400, 401, 403, 404, 429]) },
       },
     },
     async (request) => {
@@ -86,7 +87,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
 
   typed.get(
     `${base}/:${key}Id`,
-    { config: read, schema: { tags, params, response: { 200: single, ...workspaceErrors(401, 403, 404, 429) } } },
+    { config: read, schema: { tags, params, response: { 200: single, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request) => wrap(await sessions.getSession(app.db.prisma, kind, authOf(request).teamId, ...ids(request))),
   );
 
@@ -98,7 +99,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
         tags,
         summary: `Cancel a prepared ${kind.label.toLowerCase()}`,
         params,
-        response: { 200: single, ...workspaceErrors(401, 403, 404, 409, 429) },
+        response: { 200: single, ...errorResponses('workspace', [401, 403, 404, 409, 429]) },
       },
     },
     async (request) => wrap(await sessions.cancelSession(app.db.prisma, kind, authOf(request).teamId, ...ids(request))),
@@ -119,7 +120,7 @@ function registerPullApply(app: FastifyInstance) {
       body,
       response: {
         200: z.object({ pullSession: pullSessionBody, updated: z.boolean() }),
-        ...workspaceErrors(400, 401, 403, 404, 409, 413, 429),
+        ...errorResponses('workspace', [400, 401, 403, 404, 409, 413, 429]),
       },
     },
   });

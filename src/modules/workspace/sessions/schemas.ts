@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { WorkspaceConfig } from '../env.js';
-import { boundedObject, jsonObject, pageQuery, text } from '../schemas.js';
+import { boundedJsonObject } from '../../../lib/zod-text.js';
+import { jsonObject, pageQuery, text } from '../schemas.js';
 
 const SESSION_STATUSES = ['prepared', 'superseded', 'cancelled'] as const;
 
 export function sessionRequestSchemas(limits: WorkspaceConfig) {
   const signature = text(limits.signatureMaxLength);
-  const metadata = boundedObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form metadata object; null is the same as none.');
-  const applied = boundedObject(limits.applyMaxBytes);
+  const metadata = boundedJsonObject(limits.metadataMaxBytes).nullable().optional().describe('Free-form metadata object; null is the same as none.');
+  const applied = boundedJsonObject(limits.applyMaxBytes);
   return {
     prepare: z.object({
       planSignature: signature.describe('Client-computed signature of the plan (`sig_<hex>`); the same plan gives the same signature'),
-      plan: boundedObject(limits.planMaxBytes),
+      plan: boundedJsonObject(limits.planMaxBytes),
       metadata,
     }),
     applyPreview: z.object({ previewSignature: signature, preview: applied, metadata }),

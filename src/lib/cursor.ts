@@ -1,5 +1,5 @@
-import { invalidRequest } from '../../lib/errors.js';
-import { isPrefixedId } from '../../lib/ids.js';
+import { invalidRequest } from './errors.js';
+import { isPrefixedId } from './ids.js';
 
 // Keyset pagination by id. The cursor is opaque to clients (base64url of a small
 // JSON object) so its contents can change without breaking them.
