@@ -33,6 +33,7 @@ export const CREDENTIAL_COLUMNS: Record<string, 'sealed' | 'hash' | 'not secret'
   'git_integration_configs.encrypted_webhook_secret': 'sealed',
   'api_tokens.token_hash': 'hash',
   'api_tokens.token_prefix': 'not secret',
+  'dashboard_sessions.token_id': 'not secret',
   'git_ssh_keys.public_key': 'not secret',
   'git_integration_configs.ssh_key_id': 'not secret',
   'git_integration_configs.credential_type': 'not secret',
