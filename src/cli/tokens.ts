@@ -5,15 +5,17 @@ import { openDatabase, type Database } from '../db/database.js';
 import { parseDuration } from '../lib/duration.js';
 import { ALL_SCOPES, isScope, type Scope } from '../lib/auth/scopes.js';
 import { createToken, listTokens, revokeToken, type TokenSummary } from '../lib/auth/tokens.js';
-import { createLoginLink } from '../modules/dashboard/sessions/service.js';
+import { createLoginLink, endUserSessions } from '../modules/dashboard/sessions/service.js';
 
 const USAGE = `Usage:
   npm run --silent tokens -- create --team <team> --user <user> [--name <name>] [--scopes a,b] [--expires-in 30d] [--json]
   npm run --silent tokens -- list [--team <team>] [--json]
   npm run --silent tokens -- revoke <id> [--json]
   npm run --silent tokens -- login-link --team <team> --user <user> [--scopes a,b] [--base-url http://host:4000] [--json]
+  npm run --silent tokens -- end-sessions --team <team> --user <user> [--json]
 
 login-link prints a dashboard sign-in link: single use, valid 15 minutes (default scopes: all).
+end-sessions signs the user out of the dashboard in every browser (revoke also ends their link sessions).
 
 Works directly on the database: DATABASE_URL when set, otherwise the embedded one in DATA_DIR
 (which must not be in use by a running server).
@@ -135,6 +137,13 @@ async function run(argv: string[], db: () => Promise<Database>): Promise<string>
       const url = `${base}/dashboard/login/link?code=${link.code}`;
       if (values.json) return JSON.stringify({ url, expires_at: link.expiresAt.toISOString() });
       return [`Sign-in link for ${values.user} in team ${values.team} (single use, until ${link.expiresAt.toISOString()}):`, '', `  ${url}`].join('\n');
+    }
+    case 'end-sessions': {
+      if (!values.team || !values.user) throw new UsageError('end-sessions needs --team and --user');
+      const ended = await endUserSessions((await db()).prisma, values.team, values.user);
+      if (ended === null) throw new UsageError(`No user ${values.user} in team ${values.team}`);
+      if (values.json) return JSON.stringify({ team: values.team, user: values.user, ended });
+      return `Ended ${ended} dashboard session(s) of ${values.user} in team ${values.team}.`;
     }
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
 import { isUuid, uuidv7 } from '../ids.js';
 import { ALL_SCOPES, type Scope } from './scopes.js';
 
@@ -133,12 +133,31 @@ export async function notifyTokenRevoked(prisma: PrismaClient, id: string): Prom
   await prisma.$executeRaw`SELECT pg_notify(${TOKEN_REVOKED_CHANNEL}, ${id})`;
 }
 
+/**
+ * Revokes token `id` (of team `teamId` when given) and, in the same statement, ends its owner's
+ * dashboard sessions that came from a login link: revoking a user's tokens must sign them out
+ * everywhere. (Sessions signed in with a token end with that token; see selectLiveSession.)
+ * Revoking twice keeps the first time and ends no session started since. False when no such token.
+ */
+export async function markTokenRevoked(prisma: PrismaClient, id: string, now: Date, teamId?: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const ofTeam = teamId === undefined ? Prisma.empty : Prisma.sql`AND team_id = ${teamId}::uuid`;
+  const found = await prisma.$queryRaw<{ found: boolean }[]>`
+    WITH revoked AS (
+      UPDATE api_tokens SET revoked_at = ${now}, updated_at = ${now}
+       WHERE id = ${id}::uuid ${ofTeam} AND revoked_at IS NULL
+      RETURNING user_id
+    ), ended AS (
+      UPDATE dashboard_sessions SET revoked_at = ${now}
+       WHERE user_id IN (SELECT user_id FROM revoked) AND token_id IS NULL AND revoked_at IS NULL
+    )
+    SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ${id}::uuid ${ofTeam}) AS found`;
+  return found[0]?.found === true;
+}
+
 /** Returns false when no such token exists; revoking twice keeps the first time. */
 export async function revokeToken(prisma: PrismaClient, id: string): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const row = await prisma.apiToken.findUnique({ where: { id }, select: { id: true } });
-  if (!row) return false;
-  await prisma.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+  if (!(await markTokenRevoked(prisma, id, new Date()))) return false;
   await notifyTokenRevoked(prisma, id);
   return true;
 }

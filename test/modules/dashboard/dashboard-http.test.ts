@@ -126,6 +126,28 @@ describe('dashboard sign-in and sessions', () => {
     expect(crossSite.status).toBe(403);
     const fetchSite = await t.http().post('/dashboard/login/link').set('Sec-Fetch-Site', 'cross-site').type('form').send({ code });
     expect(fetchSite.status).toBe(403);
+    // a sandboxed frame or data: URL sends `Origin: null`: not this dashboard either
+    const token = await t.token({ team: 'acme', user: 'nullorigin', scopes: ['team:read'] });
+    expect((await t.http().post('/dashboard/login/token').set('Origin', 'null').type('form').send({ token })).status).toBe(403);
+    expect((await t.http().post('/dashboard/login/link').set('Origin', 'null').type('form').send({ code })).status).toBe(403);
+    expect((await t.http().post('/dashboard/login/link').type('form').send({ code })).status).toBe(303);
+  });
+
+  it("revoking any of a user's tokens ends the sessions that user started with a login link, not other users' or later ones", async () => {
+    const token = await t.token({ team: 'acme', user: 'dave' });
+    const dave = await signedIn('acme', 'dave');
+    const erin = await signedIn('acme', 'erin');
+    const [row] = await t.db.prisma.apiToken.findMany({ where: { user: { name: 'dave' } } });
+    expect((await t.http().delete(`/api/tokens/${row!.id}`).set('Authorization', `Bearer ${adminToken}`)).status).toBe(204);
+    expect((await t.http().get('/api/v1/implementations?product_name=shop').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    const after = await dave.get('/dashboard/t/acme');
+    expect(after.status).toBe(303);
+    expect(after.headers.location).toBe('/dashboard/login');
+    expect((await erin.get('/dashboard/t/acme')).status).toBe(200);
+    // a new link afterwards works, and revoking the already revoked token again does not end it
+    const again = await signedIn('acme', 'dave');
+    expect((await t.http().delete(`/api/tokens/${row!.id}`).set('Authorization', `Bearer ${adminToken}`)).status).toBe(204);
+    expect((await again.get('/dashboard/t/acme')).status).toBe(200);
   });
 
   it('logout ends the session in the database (the old cookie no longer works) and needs the CSRF token', async () => {
@@ -185,6 +207,11 @@ describe('dashboard pages', () => {
     expect(saved.status).toBe(303);
     const after = await agent.get(saved.headers.location as string);
     expect(after.text).toContain('Saved the state of cart.ITEMS.2');
+    // the notice names only a requirement of the page, never other text from a crafted link
+    const crafted = await agent.get(`${url}?saved=${encodeURIComponent('everything. Call +1-555-0100 to restore your account')}`);
+    expect(crafted.status).toBe(200);
+    expect(crafted.text).not.toContain('Saved the state of');
+    expect(crafted.text).not.toContain('+1-555-0100');
     expect(after.text).toContain('done in the child');
     const matrix = await agent.get('/dashboard/t/acme/p/shop');
     // the child's first write copied main's states, then set ITEMS.2: 2 of 2, local now
@@ -263,7 +290,22 @@ describe('tokens page', () => {
     const revoked = await agent.post(`/dashboard/t/acme/tokens/${row.id}/revoke`).type('form').send({ _csrf: csrfOf(confirm.text) });
     expect(revoked.status).toBe(303);
     expect((await t.http().get('/api/v1/implementations?product_name=shop').set('Authorization', `Bearer ${token}`)).status).toBe(401);
-    expect((await agent.get('/dashboard/t/acme/tokens')).text).toMatch(/Inactive[\s\S]*ci bot[\s\S]*revoked/);
+    // ci bot was alice's own token: revoking it also ended her login-link session
+    expect((await agent.get('/dashboard/t/acme/tokens')).status).toBe(303);
+    expect((await (await signedIn()).get('/dashboard/t/acme/tokens')).text).toMatch(/Inactive[\s\S]*ci bot[\s\S]*revoked/);
+  });
+
+  it('a session signed in with an expiring token cannot create a token that outlives it (422)', async () => {
+    const expiring = await t.token({ team: 'acme', user: 'temp', expiresAt: new Date(Date.now() + 2 * 86_400_000) });
+    const agent = t.http();
+    expect((await agent.post('/dashboard/login/token').type('form').send({ token: expiring })).status).toBe(303);
+    const csrf = csrfOf((await agent.get('/dashboard/t/acme/tokens')).text);
+    const never = await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: 'forever' });
+    expect(never.status).toBe(422);
+    expect(never.text).toContain('expires_at');
+    expect((await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: 'too long', expires_in_days: '3' })).status).toBe(422);
+    expect((await agent.post('/dashboard/t/acme/tokens').type('form').send({ _csrf: csrf, name: 'short', expires_in_days: '1' })).status).toBe(201);
+    expect(await t.db.prisma.apiToken.count({ where: { user: { name: 'temp' } } })).toBe(2);
   });
 
   it('refuses a bad name or expiry (400) and another team\'s token id (404)', async () => {

@@ -43,6 +43,34 @@ describe('tokens -- login-link (the CLI starts a process: slow on a loaded machi
     expect((await t.http().post('/dashboard/login/link').type('form').send({ code })).status).toBe(401);
   });
 
+  it('end-sessions signs a user out of every browser; revoke also ends their login-link sessions', async () => {
+    const signIn = async (user: string) => {
+      const agent = t.http();
+      const link = JSON.parse((await cli('login-link', '--team', 'acme', '--user', user, '--json')).stdout) as { url: string };
+      const code = new URL(link.url).searchParams.get('code')!;
+      expect((await agent.post('/dashboard/login/link').type('form').send({ code })).status).toBe(303);
+      return agent;
+    };
+    const [first, second, bystander] = [await signIn('bob'), await signIn('bob'), await signIn('carl')];
+    const ended = await cli('end-sessions', '--team', 'acme', '--user', 'bob', '--json');
+    expect(ended.code, ended.stderr).toBe(0);
+    expect(JSON.parse(ended.stdout)).toEqual({ team: 'acme', user: 'bob', ended: 2 });
+    expect((await first.get('/dashboard/t/acme')).status).toBe(303);
+    expect((await second.get('/dashboard/t/acme')).status).toBe(303);
+    expect((await bystander.get('/dashboard/t/acme')).status).toBe(200);
+
+    const token = JSON.parse((await cli('create', '--team', 'acme', '--user', 'carl', '--json')).stdout) as { id: string };
+    expect((await cli('revoke', token.id)).code).toBe(0);
+    expect((await bystander.get('/dashboard/t/acme')).status).toBe(303);
+  });
+
+  it('end-sessions needs --team and --user of an existing user (exit code 2)', async () => {
+    expect((await cli('end-sessions', '--team', 'acme')).code).toBe(2);
+    const unknown = await cli('end-sessions', '--team', 'acme', '--user', 'nobody');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('nobody');
+  });
+
   it('refuses a missing user or a base URL that is not an origin (exit code 2)', async () => {
     expect((await cli('login-link', '--team', 'acme')).code).toBe(2);
     const bad = await cli('login-link', '--team', 'acme', '--user', 'alice', '--base-url', 'https://x.example/path');

@@ -53,6 +53,28 @@ describe('/api/tokens', () => {
     expect(bad.body.error.code).toBe('invalid_request');
   });
 
+  it('a new token cannot outlive the token it is made with, nor be set more than 3650 days ahead (422 naming expires_at)', async () => {
+    const parentExpiry = new Date(Date.now() + 3_600_000);
+    const shortAdmin = await t.token({ team: 'acme', user: 'carol', expiresAt: parentExpiry });
+    const expectRefused = async (response: { status: number; body: { error: { code: string; details: { field: string }[] } } }) => {
+      expect(response.status).toBe(422);
+      expect(response.body.error.code).toBe('unprocessable');
+      expect(response.body.error.details.map((d) => d.field)).toEqual(['expires_at']);
+    };
+    await expectRefused(await t.http().post('/api/tokens').set(as(shortAdmin)).send({ name: 'forever', scopes: ['team:admin'] }));
+    await expectRefused(await t.http().post('/api/tokens').set(as(shortAdmin)).send({ name: 'null', expires_at: null }));
+    const later = new Date(parentExpiry.getTime() + 1000).toISOString();
+    await expectRefused(await t.http().post('/api/tokens').set(as(shortAdmin)).send({ name: 'later', expires_at: later }));
+    const within = await t.http().post('/api/tokens').set(as(shortAdmin)).send({ name: 'within', expires_at: new Date(parentExpiry.getTime() - 60_000).toISOString() });
+    expect(within.status).toBe(201);
+    expect(await t.db.prisma.apiToken.count({ where: { user: { name: 'carol' } } })).toBe(2);
+
+    await expectRefused(await t.http().post('/api/tokens').set(as(admin)).send({ name: 'far', expires_at: '9999-12-31T00:00:00Z' }));
+    const longest = await t.http().post('/api/tokens').set(as(admin)).send({ name: 'long', expires_at: new Date(Date.now() + 3649 * 86_400_000).toISOString() });
+    expect(longest.status).toBe(201);
+    expect((await t.http().post('/api/tokens').set(as(admin)).send({ name: 'never' })).status).toBe(201);
+  });
+
   it('401 without a token, 403 without team:admin', async () => {
     expect((await t.http().get('/api/tokens')).status).toBe(401);
     const plain = await t.token({ team: 'acme', user: 'dev', scopes: ['specs:read', 'team:read'] });

@@ -51,6 +51,8 @@ export function requirementsPage(viewer: Viewer, view: RequirementsView, saved?:
   const product = context.product_name;
   const action = teamUrl(team, 'p', product, 'i', context.implementation_name, 'f', context.feature_name);
   const writable = can(viewer, 'states:write');
+  // The notice names a requirement of this page, never free text from the URL (a crafted link could say anything).
+  const savedAcid = context.acids.find((acid) => acid.acid === saved)?.acid;
   const counts = Object.entries(context.summary.status_counts)
     .map(([status, n]) => `${status === 'null' ? 'no status' : status}: ${n}`)
     .join(', ');
@@ -73,7 +75,7 @@ ${writable ? stateForm(viewer, action, acid) : ''}
       { label: context.implementation_name },
     ],
     body: html`<h1>${context.feature_name} <span class="muted">in ${context.implementation_name}</span></h1>
-${saved ? html`<p class="notice" role="status">Saved the state of ${saved}.</p>` : ''}
+${savedAcid ? html`<p class="notice" role="status">Saved the state of ${savedAcid}.</p>` : ''}
 <dl class="meta">
 ${source('Spec', context.spec_source)}
 ${source('States', context.states_source)}

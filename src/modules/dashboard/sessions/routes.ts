@@ -23,7 +23,8 @@ function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site sign-in refused');
   const origin = request.headers.origin;
-  if (typeof origin === 'string' && origin !== 'null') {
+  // `Origin: null` comes from sandboxed frames, data: URLs and some redirects: never from this dashboard's own form.
+  if (typeof origin === 'string') {
     let host: string | undefined;
     try {
       host = new URL(origin).host;

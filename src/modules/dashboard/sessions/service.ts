@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { hasTokenShape, verifyToken } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, selectLiveSession, upsertTeamUser } from './store.js';
+import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, markUserSessionsRevoked, selectLiveSession, upsertTeamUser } from './store.js';
 
 // Dashboard sign-in: a one-time link from the operator CLI, or an API token pasted once. The
 // browser keeps a random session id in a signed cookie; the database keeps its SHA-256.
@@ -92,6 +92,11 @@ export async function loadSession(prisma: PrismaClient, id: string, now = new Da
 
 export async function endSession(prisma: PrismaClient, idHash: string, now = new Date()): Promise<void> {
   await markSessionRevoked(prisma, idHash, now);
+}
+
+/** For the operator CLI: signs a user out of every browser; null when the team has no such user. */
+export async function endUserSessions(prisma: PrismaClient, team: string, user: string, now = new Date()): Promise<number | null> {
+  return markUserSessionsRevoked(prisma, team, user, now);
 }
 
 /**

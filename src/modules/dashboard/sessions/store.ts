@@ -41,6 +41,14 @@ export async function markSessionRevoked(prisma: PrismaClient, idHash: string, n
   await prisma.dashboardSession.updateMany({ where: { idHash, revokedAt: null }, data: { revokedAt: now } });
 }
 
+/** Ends every live session of the named user; null when the team has no such user. */
+export async function markUserSessionsRevoked(prisma: PrismaClient, team: string, user: string, now: Date): Promise<number | null> {
+  const owner = await prisma.user.findFirst({ where: { name: user, team: { name: team } }, select: { id: true } });
+  if (!owner) return null;
+  const ended = await prisma.dashboardSession.updateMany({ where: { userId: owner.id, revokedAt: null, expiresAt: { gt: now } }, data: { revokedAt: now } });
+  return ended.count;
+}
+
 export async function insertLoginLink(
   prisma: PrismaClient,
   link: { linkHash: string; teamId: string; userId: string; scopes: string[]; expiresAt: Date },

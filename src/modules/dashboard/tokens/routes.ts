@@ -21,7 +21,8 @@ const tokenPageRoutes: FastifyPluginAsyncZod = async (app) => {
     requireScope(viewer, 'team:admin');
     const now = new Date();
     const { name, expires_in_days: days } = request.body;
-    const manager = { teamId: viewer.session.teamId, userId: viewer.session.userId, scopes: viewer.session.scopes };
+    const { teamId, userId, scopes, tokenId } = viewer.session;
+    const manager = { teamId, userId, scopes, tokenId };
     const created = await createTeamToken(app.db.prisma, manager, { name, expiresAt: days ? new Date(now.getTime() + days * DAY_MS) : null }, now);
     // Shown in this response only (no redirect: the token must not be in a URL or a later page).
     const tokens = await listTeamTokens(app.db.prisma, viewer.session.teamId);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { tokenName } from '../../tokens/manage/schemas.js';
+import { MAX_TOKEN_LIFETIME_DAYS } from '../../tokens/manage/service.js';
 
-export const MAX_EXPIRY_DAYS = 3650;
+export const MAX_EXPIRY_DAYS = MAX_TOKEN_LIFETIME_DAYS;
 
 /** The create form: a name, and optionally a lifetime in whole days (empty: never expires). */
 export const createTokenForm = z.object({

@@ -46,7 +46,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
       config,
       schema: {
         tags,
-        summary: 'Revoke a token (kept in the list as revoked); dashboard sessions signed in with it end too',
+        summary: "Revoke a token (kept in the list as revoked); dashboard sessions signed in with it, and its owner's login-link sessions, end too",
         params: tokenParams,
         response: { 204: z.null().describe('Revoked'), ...errorResponses('platform', [401, 403, 404, 429]) },
       },

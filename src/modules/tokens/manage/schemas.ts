@@ -15,7 +15,10 @@ export const tokenName = z
 export const createTokenBody = z
   .object({
     name: tokenName,
-    expires_at: z.iso.datetime({ offset: true }).nullish().describe('When the token stops working; omit or null for never'),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .nullish()
+      .describe('When the token stops working, at most 3650 days ahead; omit or null for never. No later than the expiry of the token you call with (422)'),
     scopes: z
       .array(z.enum(ALL_SCOPES))
       .min(1)

@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../../generated/prisma/client.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { createToken, notifyTokenRevoked } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { markRevoked, selectNames, selectTeamToken, selectTeamTokens, type TeamTokenRow } from './store.js';
+import { markRevoked, selectNames, selectTeamToken, selectTeamTokens, selectTokenExpiry, type TeamTokenRow } from './store.js';
 
 // Team token management, shared by the JSON API (/api/tokens) and the dashboard's tokens page.
 
@@ -17,7 +17,13 @@ export interface TokenManager {
   teamId: string;
   userId: string;
   scopes: ReadonlySet<string>;
+  /** The API token the manager acts through (an API token, or the one a dashboard session signed in with). */
+  tokenId: string | null;
 }
+
+/** The longest lifetime a token made through the API or the dashboard may have (the dashboard form's maximum). */
+export const MAX_TOKEN_LIFETIME_DAYS = 3650;
+const DAY_MS = 86_400_000;
 
 export interface NewToken {
   name: string;
@@ -48,9 +54,27 @@ function grantedScopes(manager: TokenManager, requested: readonly Scope[] | unde
   return [...new Set(requested)];
 }
 
+const expiryIssue = (issue: string) => unprocessable('expires_at is not allowed', [{ field: 'expires_at', issue }]);
+
+/**
+ * A new token cannot outlive the token it is made with: otherwise a short-lived admin token could
+ * mint a never-expiring one. Without such a token (a session from a login link) the lifetime is capped.
+ */
+async function assertLifetime(prisma: PrismaClient, manager: TokenManager, expiresAt: Date | null, now: Date): Promise<void> {
+  if (expiresAt && expiresAt <= now) throw expiryIssue('must be in the future');
+  if (expiresAt && expiresAt.getTime() > now.getTime() + MAX_TOKEN_LIFETIME_DAYS * DAY_MS) {
+    throw expiryIssue(`must be at most ${MAX_TOKEN_LIFETIME_DAYS} days from now`);
+  }
+  const ceiling = manager.tokenId ? await selectTokenExpiry(prisma, manager.teamId, manager.tokenId) : null;
+  if (!ceiling) return;
+  if (!expiresAt || expiresAt > ceiling) {
+    throw expiryIssue(`must be set, and no later than ${ceiling.toISOString()}, when the token you act with expires`);
+  }
+}
+
 /** Creates a token owned by the manager; the raw token is in the result and nowhere else. */
 export async function createTeamToken(prisma: PrismaClient, manager: TokenManager, input: NewToken, now = new Date()) {
-  if (input.expiresAt && input.expiresAt <= now) throw unprocessable('expires_at must be in the future');
+  await assertLifetime(prisma, manager, input.expiresAt ?? null, now);
   const scopes = grantedScopes(manager, input.scopes);
   const names = await selectNames(prisma, manager.teamId, manager.userId);
   if (!names) throw notFound('Your user no longer exists in this team');

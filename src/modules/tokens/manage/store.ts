@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from '../../../generated/prisma/client.js';
-import { notifyTokenRevoked } from '../../../lib/auth/tokens.js';
+import { markTokenRevoked } from '../../../lib/auth/tokens.js';
 import { isUuid } from '../../../lib/ids.js';
 
 // The SQL of team token management. Every statement is scoped by team id: a token of
@@ -51,13 +51,17 @@ export async function selectNames(prisma: PrismaClient, teamId: string, userId: 
   return user ? { team: user.team.name, user: user.name } : null;
 }
 
-/** Sets revoked_at once (a second revocation keeps the first time); false when the team has no such token. */
+/** When the team's token `id` expires (null: never, or no such token). */
+export async function selectTokenExpiry(prisma: PrismaClient, teamId: string, id: string): Promise<Date | null> {
+  if (!isUuid(id)) return null;
+  const row = await prisma.apiToken.findFirst({ where: { id, teamId }, select: { expiresAt: true } });
+  return row?.expiresAt ?? null;
+}
+
+/**
+ * Sets revoked_at once (a second revocation keeps the first time) and ends the owner's login-link
+ * sessions with it; false when the team has no such token.
+ */
 export async function markRevoked(prisma: PrismaClient, teamId: string, id: string, now: Date): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const found = await prisma.apiToken.count({ where: { id, teamId } });
-  if (found === 0) return false;
-  await prisma.apiToken.updateMany({ where: { id, teamId, revokedAt: null }, data: { revokedAt: now } });
-  // Every server drops it from its token cache now, not after TOKEN_CACHE_TTL_MS.
-  await notifyTokenRevoked(prisma, id);
-  return true;
+  return markTokenRevoked(prisma, id, now, teamId);
 }
