@@ -11,6 +11,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** onRequest hook: Bearer token -> request.auth, then the route's `config.scopes`. */
     authenticate(request: FastifyRequest): Promise<void>;
+    /**
+     * Counts one failed authentication (a Bearer token, a webhook signature) against the client's
+     * address; throws the 429 once the address is over AUTH_FAILURES_PER_MINUTE.
+     */
+    countAuthFailure(request: FastifyRequest): void;
   }
   interface FastifyRequest {
     auth: AuthContext | null;
@@ -59,6 +64,9 @@ export default fp(
     app.addHook('onClose', async () => revocations?.stop());
 
     app.decorateRequest('auth', null);
+    app.decorate('countAuthFailure', function countAuthFailure(request: FastifyRequest) {
+      if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
+    });
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       // The token is checked first: a valid token is never refused because other requests
       // from its address (behind a proxy: everyone's, unless TRUST_PROXY says otherwise)
@@ -71,7 +79,7 @@ export default fp(
       if (!check?.ok) {
         const reason = check ? check.reason : raw ? 'unknown' : 'missing';
         request.log.warn({ reason }, 'authentication failed');
-        if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
+        app.countAuthFailure(request);
         throw unauthorized(raw ? REJECTIONS[check?.reason ?? 'unknown'] : 'Missing Authorization header with a Bearer token');
       }
       if (rateLimits.enabled && requestsByToken.hit(check.auth.tokenId)) {

@@ -6,6 +6,7 @@ import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import { conflict } from '../../lib/errors.js';
 import type { GitAuth } from '../../lib/git/auth.js';
 import { GitRepository } from '../../lib/git/repository.js';
+import { KeyedLock } from '../../lib/keyed-lock.js';
 import type { PinnedRemote } from '../../lib/net/remote-target.js';
 import type { HostResolver } from '../../lib/net/resolver.js';
 import { installationTokenFor } from './settings/github-app-access.js';
@@ -116,6 +117,17 @@ export function requireTeamRemote(deps: GitDeps, integration: GitIntegration): P
  */
 export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {
   return GitRepository.open(cloneDir(config, integration.teamId), gitTimeouts(config), allowedProtocols(config));
+}
+
+const cloneLocks = new KeyedLock();
+
+/**
+ * Runs `task` while nothing else of this process uses the team's clone: a push or pull, a
+ * background refresh and a history fetch of one team take turns, so two git processes never
+ * contend for the clone's ref locks (across instances each has its own DATA_DIR, hence its own clone).
+ */
+export function withTeamClone<T>(config: Config, teamId: string, task: () => Promise<T>): Promise<T> {
+  return cloneLocks.run(cloneDir(config, teamId), task);
 }
 
 /** '' or a relative directory path ending in '/'. */

@@ -1,8 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import type { Scope } from '../../../src/lib/auth/scopes.js';
+import { GitRepository } from '../../../src/lib/git/repository.js';
+import { gitDepsOf } from '../../../src/modules/git-integration/git-context.js';
+import { refreshRemoteView } from '../../../src/modules/git-integration/refresh/job.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
 
 // Status and history see commits pushed straight to the repository: a background refresh when
@@ -204,6 +208,33 @@ describe('webhooks: a smart-HTTP remote, refresh only on demand (GIT_REMOTE_REFR
     expect((await other.get('/git-integration/status')).body.data).toMatchObject({ remote_ahead_count: 0 });
   });
 
+  it('a replayed delivery (same provider delivery id for the same hook) is 202 and does nothing; ids are kept 24 hours', async () => {
+    const body = pushEvent('main');
+    const id = '72d3162e-cc78-11e3-81ab-4c9367dc0958';
+    const github = { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body), 'x-github-delivery': id };
+    expect((await deliver('github', hook.hook_id, body, github)).body.data).toEqual({ refresh_queued: true, pull_operation_id: null });
+    const replayed = await deliver('github', hook.hook_id, body, github);
+    expect(replayed.status).toBe(202);
+    expect(replayed.body.data).toEqual({ refresh_queued: false, pull_operation_id: null });
+
+    const gitlab = { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': hook.secret, 'x-gitlab-event-uuid': 'b1f3a1c2-0000-4000-8000-00000000000a' };
+    expect((await deliver('gitlab', hook.hook_id, body, gitlab)).body.data).toMatchObject({ refresh_queued: true });
+    expect((await deliver('gitlab', hook.hook_id, body, gitlab)).body.data).toMatchObject({ refresh_queued: false });
+    const bitbucket = { 'x-event-key': 'repo:push', 'x-hub-signature': sign(hook.secret, body), 'x-request-uuid': 'b1f3a1c2-0000-4000-8000-00000000000b' };
+    expect((await deliver('bitbucket', hook.hook_id, body, bitbucket)).body.data).toMatchObject({ refresh_queued: true });
+    expect((await deliver('bitbucket', hook.hook_id, body, bitbucket)).body.data).toMatchObject({ refresh_queued: false });
+
+    // The same id for another hook is that hook's own delivery.
+    const forOther = { 'x-github-event': 'push', 'x-hub-signature-256': sign(otherHook.secret, body), 'x-github-delivery': id };
+    expect((await deliver('github', otherHook.hook_id, body, forOther)).body.data).toMatchObject({ refresh_queued: true });
+
+    // After 24 hours the id is forgotten, and the other hook's expired row is pruned by the next delivery.
+    await t.db.prisma.$executeRaw`UPDATE git_webhook_deliveries SET received_at = now() - interval '25 hours' WHERE delivery_id = ${id}`;
+    expect((await deliver('github', hook.hook_id, body, github)).body.data).toMatchObject({ refresh_queued: true });
+    const rows = await t.db.prisma.$queryRaw<{ hook_id: string }[]>`SELECT hook_id FROM git_webhook_deliveries WHERE delivery_id = ${id}`;
+    expect(rows).toEqual([{ hook_id: hook.hook_id }]);
+  });
+
   it('auto_pull: a signed push to the synced branch queues a pull with the configured strategy', async () => {
     expect((await acme.post('/git-integration', { auto_pull: true, auto_pull_strategy: 'theirs' })).body.data).toMatchObject({ auto_pull: true, auto_pull_strategy: 'theirs' });
     const otherBranch = pushEvent('feature/x');
@@ -230,5 +261,123 @@ describe('webhooks: a smart-HTTP remote, refresh only on demand (GIT_REMOTE_REFR
     expect((await t.http().delete('/api/git-integration/webhook').set('authorization', acme.auth)).status).toBe(204);
     expect((await deliver('github', again.hook_id, body, { 'x-github-event': 'push', 'x-hub-signature-256': sign(again.secret, body) })).status).toBe(401);
     expect((await acme.get('/git-integration')).body.data).toMatchObject({ webhook_id: null });
+  });
+});
+
+describe('webhook refusals count as failed authentications (AUTH_FAILURES_PER_MINUTE=3); bodies over 1 MB are 413', { timeout: 60_000 }, () => {
+  let t: TestApp;
+  let remotes: GitRemotes;
+  let acme: Team;
+  let hook: { hook_id: string; secret: string };
+
+  const deliver = (hookId: string, body: string, signature: string) =>
+    t
+      .http()
+      .post(`/api/git-integration/webhooks/github?hook_id=${encodeURIComponent(hookId)}`)
+      .set('content-type', 'application/json')
+      .set('x-github-event', 'push')
+      .set('x-hub-signature-256', signature)
+      .send(body);
+
+  beforeAll(async () => {
+    remotes = new GitRemotes();
+    remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
+    t = await createTestApp({ env: gitTestEnv({ RATE_LIMITS: 'on', AUTH_FAILURES_PER_MINUTE: '3' }) });
+    acme = await team(t, 'hook-limits');
+    expect((await acme.post('/git-integration', { enabled: true, provider: 'github', repository_url: remotes.fileUrl('acme/pipes'), credentials: null })).status).toBe(200);
+    hook = (await acme.post('/git-integration/webhook')).body.data as typeof hook;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    remotes?.close();
+  });
+
+  it('a signed delivery over 1 MB is 413; one at 1 MB is accepted', async () => {
+    const big = JSON.stringify({ ref: 'refs/heads/main', padding: 'x'.repeat(1024 * 1024) });
+    const tooBig = await deliver(hook.hook_id, big, sign(hook.secret, big));
+    expect(tooBig.status).toBe(413);
+    const fits = JSON.stringify({ ref: 'refs/heads/main', padding: 'x'.repeat(1024 * 1024 - 64) });
+    expect((await deliver(hook.hook_id, fits, sign(hook.secret, fits))).status).toBe(202);
+  });
+
+  it('failed signatures and failed Bearer tokens share one per-address budget; beyond it 429 with Retry-After; a valid signature still passes', async () => {
+    const body = pushEvent('main');
+    expect((await t.http().get('/api/git-integration').set('authorization', 'Bearer at_not_a_real_token')).status).toBe(401);
+    expect((await deliver(hook.hook_id, body, sign('wrong', body))).status).toBe(401);
+    expect((await deliver('gitwh_unknown', body, sign(hook.secret, body))).status).toBe(401);
+    const limited = await deliver(hook.hook_id, body, sign('wrong', body));
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await t.http().get('/api/git-integration').set('authorization', 'Bearer at_not_a_real_token')).status).toBe(429);
+    expect((await deliver(hook.hook_id, body, sign(hook.secret, body))).status).toBe(202);
+  });
+});
+
+describe('a refresh and a push of one team take turns in the clone', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let remotes: GitRemotes;
+  let acme: Team;
+
+  beforeAll(async () => {
+    remotes = new GitRemotes();
+    remotes.createBare('acme/pipes', { files: { 'README.md': '# pipelines\n' } });
+    t = await createTestApp({ jobs: true, env: gitTestEnv() });
+    acme = await team(t, 'clone-turns');
+    await configureAndPush(t, acme, remotes.fileUrl('acme/pipes'), null);
+  });
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await t?.close();
+    remotes?.close();
+  });
+
+  it('a push submitted while a refresh is fetching waits for it; both succeed, round after round', async () => {
+    const teamId = (await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'clone-turns' } })).id;
+    // Every fetch into the clone is counted; the refresh's fetch of each round is held open until
+    // the push is running, which is when, without turns, the push's own fetch would start beside it.
+    const fetch = GitRepository.prototype.fetch;
+    let active = 0;
+    let mostAtOnce = 0;
+    let holdNext: { entered: () => void; held: Promise<void> } | null = null;
+    vi.spyOn(GitRepository.prototype, 'fetch').mockImplementation(async function (this: GitRepository, ...args: Parameters<GitRepository['fetch']>) {
+      active++;
+      mostAtOnce = Math.max(mostAtOnce, active);
+      try {
+        const hold = holdNext;
+        holdNext = null;
+        if (hold) {
+          hold.entered();
+          await hold.held;
+        }
+        return await fetch.apply(this, args);
+      } finally {
+        active--;
+      }
+    });
+
+    for (let round = 1; round <= 4; round++) {
+      expect((await acme.post('/pipelines', { name: `round ${round}`, definition: { steps: [] } })).status).toBe(201);
+      let release!: () => void;
+      let entered!: () => void;
+      const inFetch = new Promise<void>((resolve) => (entered = resolve));
+      holdNext = { entered, held: new Promise<void>((resolve) => (release = resolve)) };
+      const refresh = refreshRemoteView(gitDepsOf(t.app), teamId, t.app.log as unknown as Logger);
+      await inFetch;
+
+      const pushed = await acme.post('/git-integration/push', { message: `Round ${round}` });
+      expect(pushed.status).toBe(202);
+      const opId = pushed.body.data.operation_id as string;
+      await eventually(async () => (await acme.get(`/git-integration/operations/${opId}`)).body.data.status, (s) => s !== 'queued', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await refresh;
+
+      expect((await waitForOperation(t, acme.auth, opId)).status).toBe('succeeded');
+      const row = await t.db.prisma.gitIntegrationConfig.findUniqueOrThrow({ where: { teamId }, select: { remoteCheckError: true, remoteCheckedAt: true } });
+      expect(row).toMatchObject({ remoteCheckError: null, remoteCheckedAt: expect.any(Date) });
+    }
+    expect(mostAtOnce).toBe(1);
   });
 });

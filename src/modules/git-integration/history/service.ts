@@ -1,6 +1,6 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
-import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, withTeamClone, type GitDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
@@ -41,7 +41,7 @@ export async function getHistory(
     const fetch = async () => {
       const target = await requireTeamRemote(deps, integration);
       const auth = await resolveGitAuth(deps, integration);
-      await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
+      await withTeamClone(deps.config, teamId, () => withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared)));
     };
     await requestSlots(deps.config).run(teamId, fetch).catch((error: unknown) => {
       if (error instanceof GitCommandError) throw new AppError(502, 'unavailable', `Could not fetch from the remote: ${error.message}`);

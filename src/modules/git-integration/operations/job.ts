@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
-import type { GitDeps } from '../git-context.js';
+import { withTeamClone, type GitDeps } from '../git-context.js';
 import { recordLastError } from '../settings/store.js';
 import { pullPayload, pushPayload } from './payloads.js';
 import type { GitOperationJob } from './queue.js';
@@ -38,8 +38,9 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   if (op.status === 'running') log.info({ operationId: op.id, attempts: op.attempts }, 'resuming interrupted git operation');
 
   try {
-    if (op.kind === 'push') await runPush(deps, op, pushPayload.parse(op.request));
-    else await runPull(deps, op, pullPayload.parse(op.request));
+    await withTeamClone(deps.config, op.teamId, () =>
+      op.kind === 'push' ? runPush(deps, op, pushPayload.parse(op.request)) : runPull(deps, op, pullPayload.parse(op.request)),
+    );
   } catch (error) {
     const message = safeMessage(error);
     log.warn({ operationId: op.id, kind: op.kind, error: message }, 'git operation failed');

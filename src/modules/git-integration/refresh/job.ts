@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { normalisePrefix, openTeamRepository, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
+import { normalisePrefix, openTeamRepository, requireTeamRemote, resolveGitAuth, withTeamClone, type GitDeps } from '../git-context.js';
 import { safeMessage } from '../operations/job.js';
 import { measureRemote } from '../operations/remote-state.js';
 import { hasUnfinishedOperation } from '../operations/store.js';
@@ -10,7 +10,7 @@ import { loadGitIntegration, recordRemoteCheckFailure, recordRemoteView } from '
 // operation does right after its fetch. The view is stamped with the time the refresh started,
 // so a reader waiting for a view newer than its request never takes one fetched before it.
 // Skipped while a push or pull of the team is queued or running: that operation fetches and
-// measures the remote itself (and two fetches in one clone would contend for its ref locks).
+// measures the remote itself. One submitted after that check waits for the clone (withTeamClone).
 
 export async function refreshRemoteView(deps: GitDeps, teamId: string, log: Logger): Promise<void> {
   const startedAt = new Date();
@@ -20,10 +20,12 @@ export async function refreshRemoteView(deps: GitDeps, teamId: string, log: Logg
     if (!integration?.enabled) return;
     const target = await requireTeamRemote(deps, integration);
     const auth = await resolveGitAuth(deps, integration);
-    const repo = await openTeamRepository(deps.config, integration);
-    await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
     const branch = integration.lastSyncedBranch ?? integration.defaultBranch;
-    const remote = await measureRemote(repo, normalisePrefix(integration.pathPrefix), branch, integration.lastSyncedCommit);
+    const remote = await withTeamClone(deps.config, teamId, async () => {
+      const repo = await openTeamRepository(deps.config, integration);
+      await withIntegrationGitAuth(deps.prisma, integration, auth.git, target, (prepared) => repo.fetch(prepared));
+      return measureRemote(repo, normalisePrefix(integration.pathPrefix), branch, integration.lastSyncedCommit);
+    });
     await recordRemoteView(deps.prisma, teamId, { ...remote, computed_at: startedAt.toISOString() }, startedAt);
   } catch (error) {
     const message = safeMessage(error);

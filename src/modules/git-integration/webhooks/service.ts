@@ -8,12 +8,14 @@ import { submitOperation } from '../operations/service.js';
 import { requestRefresh } from '../refresh/service.js';
 import { webhookSecretContext } from '../settings/secret-contexts.js';
 import { findWebhookTarget, openStored, type WebhookTarget } from '../settings/store.js';
-import { isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
+import { deliveryId, isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
+import { recordDelivery } from './store.js';
 
 // A provider's delivery: verified against the secret of the webhook its URL names, then the
 // team's remote view is refreshed at once and, with auto_pull, a pull is queued. Every refusal
 // (no or unknown hook id, a removed webhook, a wrong or missing signature) is the same 401 after
 // the same work: a forged request learns nothing about which ids exist or whose they are.
+// A verified delivery whose provider id this hook saw within 24 hours is a replay: 202, nothing done.
 
 const BAD_SIGNATURE = 'The webhook signature does not match the secret of this webhook';
 
@@ -44,6 +46,8 @@ export async function receiveWebhook(
   if (!signatureValid(provider, headers, body, secret) || !target) throw unauthorized(BAD_SIGNATURE);
 
   const outcome: WebhookOutcome = { refresh_queued: false, pull_operation_id: null };
+  const id = deliveryId(provider, headers);
+  if (id !== null && !(await recordDelivery(deps.prisma, target.hookId, id))) return outcome;
   const runner = deps.jobs.runner;
   if (!target.enabled || !runner) return outcome;
   outcome.pull_operation_id = await autoPull(deps, runner, target, provider, headers, body);

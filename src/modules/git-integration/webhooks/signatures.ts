@@ -41,6 +41,25 @@ export function signatureValid(provider: WebhookProvider, headers: Headers, body
   }
 }
 
+/** Providers send UUIDs; anything longer is cut rather than stored whole. */
+const MAX_DELIVERY_ID = 100;
+
+/**
+ * The provider's id of this delivery, to recognise a replay: GitHub `X-GitHub-Delivery` (kept by a
+ * manual redelivery), GitLab `X-Gitlab-Event-UUID` (one per event), Bitbucket Cloud `X-Request-UUID`,
+ * Bitbucket Data Center `X-Request-Id`. Headers are not signed: this stops a delivery resent as
+ * captured, not one whose id was changed (the signature still ties it to a real delivery's body).
+ */
+export function deliveryId(provider: WebhookProvider, headers: Headers): string | null {
+  const id =
+    provider === 'github'
+      ? header(headers, 'x-github-delivery')
+      : provider === 'gitlab'
+        ? header(headers, 'x-gitlab-event-uuid')
+        : (header(headers, 'x-request-uuid') ?? header(headers, 'x-request-id'));
+  return id ? id.slice(0, MAX_DELIVERY_ID) : null;
+}
+
 /** Whether the delivery reports commits pushed to a branch (other events only refresh the view). */
 export function isPushEvent(provider: WebhookProvider, headers: Headers): boolean {
   if (provider === 'github') return header(headers, 'x-github-event') === 'push';
