@@ -138,10 +138,17 @@ export async function notifyTokenRevoked(prisma: PrismaClient, id: string): Prom
  * dashboard sessions that came from a login link: revoking a user's tokens must sign them out
  * everywhere. (Sessions signed in with a token end with that token; see selectLiveSession.)
  * Revoking twice keeps the first time and ends no session started since. False when no such token.
+ * `keepSession` (an id hash) spares the dashboard session doing the revoking: its user is present.
  */
-export async function markTokenRevoked(prisma: PrismaClient, id: string, now: Date, teamId?: string): Promise<boolean> {
+export async function markTokenRevoked(
+  prisma: PrismaClient,
+  id: string,
+  now: Date,
+  scope: { teamId?: string; keepSession?: string } = {},
+): Promise<boolean> {
   if (!isUuid(id)) return false;
-  const ofTeam = teamId === undefined ? Prisma.empty : Prisma.sql`AND team_id = ${teamId}::uuid`;
+  const ofTeam = scope.teamId === undefined ? Prisma.empty : Prisma.sql`AND team_id = ${scope.teamId}::uuid`;
+  const spared = scope.keepSession === undefined ? Prisma.empty : Prisma.sql`AND id_hash <> ${scope.keepSession}`;
   const found = await prisma.$queryRaw<{ found: boolean }[]>`
     WITH revoked AS (
       UPDATE api_tokens SET revoked_at = ${now}, updated_at = ${now}
@@ -149,7 +156,7 @@ export async function markTokenRevoked(prisma: PrismaClient, id: string, now: Da
       RETURNING user_id
     ), ended AS (
       UPDATE dashboard_sessions SET revoked_at = ${now}
-       WHERE user_id IN (SELECT user_id FROM revoked) AND token_id IS NULL AND revoked_at IS NULL
+       WHERE user_id IN (SELECT user_id FROM revoked) AND token_id IS NULL AND revoked_at IS NULL ${spared}
     )
     SELECT EXISTS (SELECT 1 FROM api_tokens WHERE id = ${id}::uuid ${ofTeam}) AS found`;
   return found[0]?.found === true;

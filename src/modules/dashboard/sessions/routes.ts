@@ -21,9 +21,13 @@ const FAILURES: Record<SignInFailure, string> = {
  */
 function assertSameOrigin(request: FastifyRequest): void {
   const site = request.headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site sign-in refused');
+  if (typeof site === 'string') {
+    if (site !== 'same-origin' && site !== 'none') throw forbidden('Cross-site sign-in refused');
+    // Our pages' no-referrer policy makes a browser send `Origin: null` with their own form posts: Sec-Fetch-Site decides.
+    return;
+  }
   const origin = request.headers.origin;
-  // `Origin: null` comes from sandboxed frames, data: URLs and some redirects: never from this dashboard's own form.
+  // Without Sec-Fetch-Site, `Origin: null` (sandboxed frames, data: URLs) could come from anywhere: foreign.
   if (typeof origin === 'string') {
     let host: string | undefined;
     try {

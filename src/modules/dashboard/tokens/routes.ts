@@ -38,7 +38,8 @@ const tokenPageRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post('/t/:team/tokens/:id/revoke', { schema: { hide: true, params: tokenIdParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     requireScope(viewer, 'team:admin');
-    await revokeTeamToken(app.db.prisma, viewer.session.teamId, request.params.id);
+    // Revoking your own token signs you out elsewhere, not here.
+    await revokeTeamToken(app.db.prisma, viewer.session.teamId, request.params.id, viewer.session.idHash);
     return reply.code(303).header('location', `${teamUrl(viewer.session.teamName, 'tokens')}?revoked=1`).send();
   });
 };

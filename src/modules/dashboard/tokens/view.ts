@@ -62,7 +62,7 @@ export function revokePage(viewer: Viewer, token: TeamToken): Html {
     viewer,
     crumbs: [{ label: 'Products', href: teamUrl(team) }, { label: 'Tokens', href: teamUrl(team, 'tokens') }, { label: 'Revoke' }],
     body: html`<h1>Revoke “${token.name}”?</h1>
-<p>Token <code>${token.prefix}…</code> of ${token.creator} stops working at once, for every program that uses it; dashboard sessions signed in with it, and those ${token.creator} signed in to with a login link, end. This cannot be undone.</p>
+<p>Token <code>${token.prefix}…</code> of ${token.creator} stops working at once, for every program that uses it; dashboard sessions signed in with it, and those ${token.creator} signed in to with a login link (except this one), end. This cannot be undone.</p>
 ${token.state !== 'active' ? html`<p class="notice">This token is already ${token.state}.</p>` : ''}
 <form method="post" action="${teamUrl(team, 'tokens', token.id, 'revoke')}" class="inline">
   ${csrfField(viewer)}

@@ -84,11 +84,12 @@ export async function createTeamToken(prisma: PrismaClient, manager: TokenManage
 }
 
 /**
- * Revokes a token of the team; sessions signed in with it end with it (their rows reference it), and
- * every server's token cache is told to drop it (after the revocation committed).
+ * Revokes a token of the team; sessions signed in with it end with it (their rows reference it), so do
+ * its owner's login-link sessions except the dashboard session revoking it (`actingSession`, an id
+ * hash), and every server's token cache is told to drop it (after the revocation committed).
  */
-export async function revokeTeamToken(prisma: PrismaClient, teamId: string, id: string, now = new Date()): Promise<TeamToken> {
-  if (!(await markRevoked(prisma, teamId, id, now))) throw notFound('Token not found');
+export async function revokeTeamToken(prisma: PrismaClient, teamId: string, id: string, actingSession?: string, now = new Date()): Promise<TeamToken> {
+  if (!(await markRevoked(prisma, teamId, id, now, actingSession))) throw notFound('Token not found');
   await notifyTokenRevoked(prisma, id);
   const token = (await selectTeamToken(prisma, teamId, id))!;
   return { ...token, state: tokenState(token, now) };

@@ -60,8 +60,8 @@ export async function selectTokenExpiry(prisma: PrismaClient, teamId: string, id
 
 /**
  * Sets revoked_at once (a second revocation keeps the first time) and ends the owner's login-link
- * sessions with it; false when the team has no such token.
+ * sessions with it, except `keepSession`; false when the team has no such token.
  */
-export async function markRevoked(prisma: PrismaClient, teamId: string, id: string, now: Date): Promise<boolean> {
-  return markTokenRevoked(prisma, id, now, teamId);
+export async function markRevoked(prisma: PrismaClient, teamId: string, id: string, now: Date, keepSession?: string): Promise<boolean> {
+  return markTokenRevoked(prisma, id, now, { teamId, keepSession });
 }
