@@ -24,7 +24,7 @@ import { acaiPushBody, call, eventually, faultServerEnv, sleep } from './harness
 //
 // Recovery after the SIGKILL takes the dead worker's heartbeat (GIT_OPERATION_HEARTBEAT_SECONDS,
 // at least 10) plus a monitor pass (JOBS_MONITOR_INTERVAL_SECONDS, 1 here) plus the retry delay
-// (1 s): 12-15 s measured. With the defaults (30 s, 15 s) it is about 45 s.
+// (1 s): 12-15 s measured. With the defaults (30 s, 15 s) it is up to about 45 s.
 
 const postgres = Boolean(process.env.DATABASE_URL);
 if (!postgres) console.warn('several instances on one database: PostgreSQL only (DATABASE_URL unset), skipped');
