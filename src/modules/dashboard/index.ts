@@ -8,11 +8,11 @@ import { toAppError } from '../../http/error-handler.js';
 import { BASE, SESSION_COOKIE, sendPage } from './context.js';
 import { errorPage } from './layout.js';
 import assetRoutes from './assets/routes.js';
-import sessionRoutes, { logoutRoutes } from './sessions/routes.js';
+import signInRoutes, { logoutRoutes } from './sessions/routes.js';
 import { csrfMatches, csrfToken, loadSession, READ_SCOPE } from './sessions/service.js';
 import homeRoutes from './home/routes.js';
 import matrixRoutes from './matrix/routes.js';
-import featureRoutes from './feature/routes.js';
+import featurePageRoutes from './feature/routes.js';
 import requirementRoutes from './requirements/routes.js';
 import tokenPageRoutes from './tokens/routes.js';
 
@@ -38,7 +38,7 @@ async function cookieSecret(app: FastifyInstance): Promise<string | Buffer> {
  * The dashboard (`/dashboard`): server-rendered pages over the acai data, and the team's tokens.
  * Sessions: see ./README.md.
  */
-const dashboardModule: FastifyPluginAsync = async (app) => {
+const dashboardModule: FastifyPluginAsync = async function dashboardModule(app) {
   const secret = await cookieSecret(app);
   await app.register(cookie, { secret });
   await app.register(formbody, { bodyLimit: FORM_BODY_LIMIT });
@@ -74,10 +74,10 @@ const dashboardModule: FastifyPluginAsync = async (app) => {
   app.setNotFoundHandler((request, reply) => sendPage(reply, errorPage(request.dashboard, 404, 'There is no such page.'), 404));
 
   await app.register(assetRoutes);
-  await app.register(sessionRoutes, { sessionTtlMs: app.config.dashboard.sessionTtlMs });
+  await app.register(signInRoutes, { sessionTtlMs: app.config.dashboard.sessionTtlMs });
 
   // Member pages: a live session, of the team in the URL, and a CSRF token bound to it on every post.
-  await app.register(async (member) => {
+  await app.register(async function memberPages(member) {
     member.addHook('preValidation', async (request, reply) => {
       if (!request.dashboard) {
         if (request.method === 'GET') return reply.code(303).header('location', `${BASE}/login`).send();
@@ -94,7 +94,7 @@ const dashboardModule: FastifyPluginAsync = async (app) => {
     await member.register(logoutRoutes);
     await member.register(homeRoutes);
     await member.register(matrixRoutes);
-    await member.register(featureRoutes);
+    await member.register(featurePageRoutes);
     await member.register(requirementRoutes);
     await member.register(tokenPageRoutes);
   });

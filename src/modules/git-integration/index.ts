@@ -25,7 +25,7 @@ const gitIntegrationModule: FastifyPluginAsync = async function gitIntegrationMo
   }
   // Providers sign their deliveries with the webhook's secret; they have no API token.
   await app.register(webhookRoutes);
-  await app.register(async function tokenRoutes(scope) {
+  await app.register(async function tokenAuthenticatedRoutes(scope) {
     scope.addHook('onRequest', scope.authenticate);
     // route plugins are registered here, one line each
     await scope.register(configRoutes);

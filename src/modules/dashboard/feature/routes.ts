@@ -5,7 +5,7 @@ import { featureParams } from '../matrix/schemas.js';
 import { readCoverage } from '../matrix/service.js';
 import { featurePage } from './view.js';
 
-const featureRoutes: FastifyPluginAsyncZod = async (app) => {
+const featurePageRoutes: FastifyPluginAsyncZod = async function featurePageRoutes(app) {
   app.get('/t/:team/p/:product/f/:feature', { schema: { hide: true, params: featureParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const { product, feature } = request.params;
@@ -16,4 +16,4 @@ const featureRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 };
 
-export default featureRoutes;
+export default featurePageRoutes;

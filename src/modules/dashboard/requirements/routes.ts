@@ -8,7 +8,7 @@ import { requirementsPage } from './view.js';
 
 const path = '/t/:team/p/:product/i/:implementation/f/:feature';
 
-const requirementRoutes: FastifyPluginAsyncZod = async (app) => {
+const requirementRoutes: FastifyPluginAsyncZod = async function requirementRoutes(app) {
   const address = (params: z.infer<typeof implementationFeatureParams>) => ({
     productName: params.product,
     implementationName: params.implementation,

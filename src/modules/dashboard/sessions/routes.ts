@@ -57,7 +57,7 @@ ${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
   };
 }
 
-export default (async (app, options: { sessionTtlMs: number }) => {
+export default (async function signInRoutes(app, options: { sessionTtlMs: number }) {
   const ttl = options.sessionTtlMs;
   // Failed sign-ins count against the client address like failed Bearer authentications do.
   const { rateLimits } = app.config;

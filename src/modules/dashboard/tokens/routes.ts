@@ -8,7 +8,7 @@ import { revokePage, tokensPage } from './view.js';
 const DAY_MS = 86_400_000;
 
 /** The tokens page: the same service as /api/tokens, for members holding team:admin. */
-const tokenPageRoutes: FastifyPluginAsyncZod = async (app) => {
+const tokenPageRoutes: FastifyPluginAsyncZod = async function tokenPageRoutes(app) {
   app.get('/t/:team/tokens', { schema: { hide: true, params: teamParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     requireScope(viewer, 'team:admin');

@@ -8,7 +8,7 @@ import { createTeamToken, getTeamToken, listTeamTokens, revokeTeamToken } from '
 const tags = ['tokens'];
 const config = { scopes: ['team:admin'] as const };
 
-const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
+const tokenApiRoutes: FastifyPluginAsyncZod = async function tokenApiRoutes(app) {
   app.get(
     '/tokens',
     { config, schema: { tags, summary: "The team's API tokens, newest first (never the tokens themselves)", response: { 200: tokenListResponse, ...errorResponses('platform', [401, 403, 429]) } } },
@@ -58,4 +58,4 @@ const tokenRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-export default tokenRoutes;
+export default tokenApiRoutes;
