@@ -106,10 +106,14 @@ describe('network git commands are given the checked URL, never a remote from th
       const moved = await post(auth, '/git-integration', { repository_url: elsewhereUrl() });
       expect(moved.status, moved.text).toBe(200);
       expect(moved.body.data.credential_type).toBeNull(); // another host: the token was dropped
-      // Opens the clone (which used to rewrite origin) and fetches the new URL, without the token.
-      await t.http().get('/api/git-integration/history').set('authorization', auth);
+      // /history opens the clone (which used to rewrite origin) and fetches the new URL, without the token.
+      // It takes its turn in the clone after the push job (withTeamClone), so it is sent now and awaited
+      // after the gate opens; the push must still go where it was checked.
+      const history = t.http().get('/api/git-integration/history').set('authorization', auth).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 300));
       release();
       const op = await waitForOperation(t, auth, push.body.data.operation_id);
+      expect((await history).status).toBe(502); // answered: the new host, given no token, refuses the fetch
       expect(tokenIn(elsewhere.authorizations)).toBe(false);
       expect(op.status, op.error ?? '').toBe('succeeded');
     } finally {
