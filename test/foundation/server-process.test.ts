@@ -3,6 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the server to receive the request');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('the server process', () => {
   let database: TestDatabase;
   let server: ServerProcess;
@@ -43,10 +51,12 @@ describe('the server process', () => {
       );
       request.on('error', reject);
       request.write(body.slice(0, 5));
-      setTimeout(() => {
+      // Signal only once the server has routed the request: a request that arrives after the signal is
+      // refused with a 503 by design, and on a loaded machine 300 ms is not always enough to get there.
+      void waitFor(() => /"url":"\/api\/pipelines"/.test(server.output()), 30_000).then(() => {
         server.child.kill('SIGTERM');
         setTimeout(() => request.end(body.slice(5)), 500);
-      }, 300);
+      }, reject);
     });
     const result = await response;
     expect(result.status).toBe(401); // answered in full (no token), not cut off
