@@ -63,7 +63,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     },
     async (request, reply) => {
       const { teamId, userId } = authOf(request);
-      const result = await sessions.prepareSession(app.db.prisma, kind, { teamId, userId }, request.params.bindingId, request.body);
+      const result = await sessions.prepareSession(app.db, kind, { teamId, userId }, request.params.bindingId, request.body);
       return reply.code(result.created ? 201 : 200).send({ ...wrap(result.session), created: result.created });
     },
   );

@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../../../db/database.js';
 import type { Db } from '../../../db/handles.js';
+import type { RawSql } from '../../../db/raw-sql.js';
 import { isRetryableConflict, uniqueViolationConstraint } from '../../../db/errors.js';
 import { conflict, notFound } from '../../../lib/errors.js';
 import { prefixedId } from '../../../lib/ids.js';
@@ -38,7 +39,7 @@ function checkIds(kind: SessionKind, bindingId: string, id?: string): void {
 }
 
 export async function prepareSession(
-  prisma: PrismaClient,
+  { prisma, sql }: { prisma: PrismaClient; sql: RawSql },
   kind: SessionKind,
   caller: Caller,
   bindingId: string,
@@ -46,7 +47,7 @@ export async function prepareSession(
 ): Promise<{ session: SessionRow; created: boolean }> {
   checkIds(kind, bindingId);
   // A retried prepare (the common case) is answered by one indexed read, without a transaction.
-  const existing = await store.findPrepared(prisma, kind.table, caller.teamId, bindingId);
+  const existing = await store.findPrepared(sql, kind.table, caller.teamId, bindingId);
   if (existing?.plan_signature === input.planSignature) return { session: existing, created: false };
 
   for (let attempt = 1; ; attempt++) {

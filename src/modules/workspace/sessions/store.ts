@@ -1,4 +1,5 @@
 import type { Db } from '../../../db/handles.js';
+import type { RawSql } from '../../../db/raw-sql.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import type { BindingRef } from '../bindings/store.js';
 
@@ -30,10 +31,28 @@ export interface SessionRow {
 const table = (name: SessionTable) => Prisma.raw(name);
 const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
-/** The hot path of an idempotent prepare: one lookup on the unique (binding, prepared_slot) index. */
-export async function findPrepared(db: Db, t: SessionTable, teamId: string, bindingId: string): Promise<SessionRow | undefined> {
-  const rows = await db.$queryRaw<SessionRow[]>`
-    SELECT * FROM ${table(t)}
+// The columns each table's rows carry (SessionRow): named, not `*`, so a column added by a later
+// migration cannot break the named statement below ("cached plan must not change result type").
+// Written out in each statement because a named statement's text must be a fixed literal.
+
+/**
+ * The hot path of an idempotent prepare: one lookup on the unique (binding, prepared_slot) index,
+ * as a named statement on plain pg. Through Prisma this read cost more server CPU than the rest of
+ * the request, and an unnamed statement is parsed and planned by PostgreSQL on every call.
+ */
+export async function findPrepared(sql: RawSql, t: SessionTable, teamId: string, bindingId: string): Promise<SessionRow | undefined> {
+  const rows =
+    t === 'push_sessions'
+      ? await sql.$queryPrepared<SessionRow[]>`
+    SELECT id, team_id, workspace_binding_id, user_id, device_id, environment_id, project_id, status, plan_signature,
+           plan, metadata, created_at, updated_at
+      FROM push_sessions
+     WHERE workspace_binding_id = ${bindingId} AND prepared_slot = TRUE AND team_id = ${teamId}::uuid`
+      : await sql.$queryPrepared<SessionRow[]>`
+    SELECT id, team_id, workspace_binding_id, user_id, device_id, environment_id, project_id, status, plan_signature,
+           plan, metadata, created_at, updated_at, preview_signature, preview, preview_metadata, preview_applied_at,
+           result_signature, result, result_metadata, result_applied_at
+      FROM pull_sessions
      WHERE workspace_binding_id = ${bindingId} AND prepared_slot = TRUE AND team_id = ${teamId}::uuid`;
   return rows[0];
 }
