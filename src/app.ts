@@ -9,6 +9,7 @@ import { fastifyTrustProxy } from './lib/trust-proxy.js';
 import { systemResolver, type HostResolver } from './lib/net/resolver.js';
 import corePlugin from './plugins/db.js';
 import authPlugin from './plugins/auth.js';
+import rateLimitsPlugin from './plugins/rate-limits.js';
 import openapiPlugin from './plugins/openapi.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import corsPlugin from './plugins/cors.js';
@@ -114,6 +115,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   await app.register(corePlugin, { config, db: deps.db, jobs: deps.jobs ?? null, resolver: deps.resolver ?? systemResolver });
+  await app.register(rateLimitsPlugin);
   await app.register(authPlugin);
   await app.register(openapiPlugin);
   await app.register(securityHeadersPlugin);

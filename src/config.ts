@@ -12,6 +12,17 @@ import { dashboardEnv, toDashboardConfig } from './modules/dashboard/env.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** The URL forms ioredis reads, without query options (which it would take as client settings). */
+function isRedisUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d{0,2})?$/.test(url.pathname) && url.search === '' && url.hash === '';
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -30,6 +41,16 @@ const envSchema = z.object({
   RATE_LIMITS: envFlag.default(true),
   RATE_LIMIT_PER_TOKEN_PER_MINUTE: positiveInt.default(1200),
   AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** Where rate-limit counters are shared by every instance; unset = each process counts on its own. */
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isRedisUrl(v), 'must be redis://[user:password@]host[:port][/db] or rediss://… (TLS)'),
+  /** Prefix of every key written to Redis: deployments (or test files) sharing one Redis keep apart. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,100}$/, 'must be 1 to 100 printable characters without spaces')
+    .default('spec-sync:'),
   /** Which X-Forwarded-For hops count as the client's address (rate limits, logs); none by default. */
   TRUST_PROXY: trustProxySetting,
   /** How long a successful token lookup is reused (0 = never): revocation takes effect within it. */
@@ -94,6 +115,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       enabled: env.RATE_LIMITS,
       perTokenPerMinute: env.RATE_LIMIT_PER_TOKEN_PER_MINUTE,
       authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      /** Counters shared through this Redis; null = counted in this process's memory. */
+      redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : null,
     },
     auth: { tokenCacheTtlMs: env.TOKEN_CACHE_TTL_MS },
     jobs: {

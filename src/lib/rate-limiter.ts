@@ -1,4 +1,7 @@
 /**
+ * Left for POST /api/v1/push only, until that route counts through app.perMinuteLimit
+ * (src/plugins/rate-limits.ts, shared through Redis with REDIS_URL) like every other limit.
+ *
  * Fixed-window counter per key, in process memory. Each server instance limits on
  * its own; behind a load balancer the effective limit is per instance (documented).
  * The map is dropped at every window boundary, so memory is bounded by the keys

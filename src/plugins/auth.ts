@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { forbidden, rateLimited, unauthorized } from '../lib/errors.js';
-import { FixedWindowLimiter } from '../lib/rate-limiter.js';
+import { forbidden, unauthorized } from '../lib/errors.js';
 import { TokenCache, hasTokenShape, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
 import type { Scope } from '../lib/auth/scopes.js';
 import type { Logger } from 'pino';
@@ -13,9 +12,10 @@ declare module 'fastify' {
     authenticate(request: FastifyRequest): Promise<void>;
     /**
      * Counts one failed authentication (a Bearer token, a webhook signature) against the client's
-     * address; throws the 429 once the address is over AUTH_FAILURES_PER_MINUTE.
+     * address; throws the 429 once the address is over AUTH_FAILURES_PER_MINUTE (shared by every
+     * instance when REDIS_URL is set).
      */
-    countAuthFailure(request: FastifyRequest): void;
+    countAuthFailure(request: FastifyRequest): Promise<void>;
   }
   interface FastifyRequest {
     auth: AuthContext | null;
@@ -49,8 +49,8 @@ export function authOf(request: FastifyRequest): AuthContext {
 export default fp(
   async function authPlugin(app: FastifyInstance) {
     const { rateLimits } = app.config;
-    const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
-    const requestsByToken = new FixedWindowLimiter(rateLimits.perTokenPerMinute);
+    const failureOf = app.perMinuteLimit('auth-failures', rateLimits.authFailuresPerMinute, (request) => request.ip);
+    const requestOf = app.perMinuteLimit('token-requests', rateLimits.perTokenPerMinute, (request) => authOf(request).tokenId);
     const tokenCache = new TokenCache(app.config.auth.tokenCacheTtlMs);
     // Revocations from any process reach this cache at once on PostgreSQL (token-revocations.ts). The
     // embedded database belongs to one process; there the TTL bounds a revocation's delay. Started
@@ -64,9 +64,7 @@ export default fp(
     app.addHook('onClose', async () => revocations?.stop());
 
     app.decorateRequest('auth', null);
-    app.decorate('countAuthFailure', function countAuthFailure(request: FastifyRequest) {
-      if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
-    });
+    app.decorate('countAuthFailure', failureOf);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       // The token is checked first: a valid token is never refused because other requests
       // from its address (behind a proxy: everyone's, unless TRUST_PROXY says otherwise)
@@ -79,16 +77,14 @@ export default fp(
       if (!check?.ok) {
         const reason = check ? check.reason : raw ? 'unknown' : 'missing';
         request.log.warn({ reason }, 'authentication failed');
-        app.countAuthFailure(request);
+        await app.countAuthFailure(request);
         throw unauthorized(raw ? REJECTIONS[check?.reason ?? 'unknown'] : 'Missing Authorization header with a Bearer token');
       }
-      if (rateLimits.enabled && requestsByToken.hit(check.auth.tokenId)) {
-        throw rateLimited(requestsByToken.retryAfter());
-      }
       request.auth = check.auth;
+      await requestOf(request);
       const required = request.routeOptions.config.scopes;
       if (required) requireScopes(check.auth, required);
     });
   },
-  { name: 'auth', dependencies: ['db'] },
+  { name: 'auth', dependencies: ['db', 'rate-limits'] },
 );

@@ -70,6 +70,19 @@ describe('config strictness', () => {
     expect(problems({ DB_POOL_SIZE: '1' })).toContain('DB_POOL_SIZE: must be at least 2 while JOBS is on');
   });
 
+  it('REDIS_URL: a redis:// or rediss:// URL with a host, read once; anything else is refused at start', () => {
+    expect(loadConfig({}).rateLimits.redis).toBeNull();
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).rateLimits.redis).toEqual({ url: 'redis://127.0.0.1:6379', keyPrefix: 'spec-sync:' });
+    for (const good of ['redis://:secret@cache.internal:6380/2', 'rediss://user:pw@redis.example.com', 'redis://[::1]:6379/0']) {
+      expect(loadConfig({ REDIS_URL: good, REDIS_KEY_PREFIX: 'prod:' }).rateLimits.redis, good).toEqual({ url: good, keyPrefix: 'prod:' });
+    }
+    for (const bad of ['127.0.0.1:6379', 'http://cache:6379', 'redis://', 'redis://cache:99999', 'redis://cache/db', 'redis://cache:6379?family=6', 'redis:/cache']) {
+      expect(problems({ REDIS_URL: bad }), bad).toContain('REDIS_URL: must be redis://');
+    }
+    expect(problems({ REDIS_URL: '' })).toContain('REDIS_URL: is set but empty');
+    expect(problems({ REDIS_KEY_PREFIX: 'has space' })).toContain('REDIS_KEY_PREFIX');
+  });
+
   it('SHUTDOWN_GRACE_MS bounds the job runner stop, leaving time to close the database', () => {
     expect(loadConfig({ SHUTDOWN_GRACE_MS: '30000' }).jobs.stopTimeoutMs).toBe(28_000);
     expect(loadConfig({ SHUTDOWN_GRACE_MS: '2000' }).jobs.stopTimeoutMs).toBe(1_600);

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
-import { rateLimited } from '../../../lib/errors.js';
-import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { featureStatesBody, featureStatesResponse } from './schemas.js';
 import { validateStateWrite, writeFeatureStates } from './service.js';
@@ -10,7 +8,7 @@ import { logAbuseRejection, rejectedStateWrite } from '../abuse-log.js';
 /** PATCH /feature-states: record requirement states of one feature in one implementation. */
 export const stateRoutes: FastifyPluginAsyncZod = async function stateRoutes(app) {
   const settings = app.config.acaiFeatureStates;
-  const writesByToken = new FixedWindowLimiter(settings.writesPerMinute);
+  const writeOf = app.perMinuteLimit('state-writes', settings.writesPerMinute, (request) => authOf(request).tokenId);
 
   app.addHook('onError', async (request, reply, error) => logAbuseRejection(rejectedStateWrite, request, reply.statusCode, error));
 
@@ -20,11 +18,7 @@ export const stateRoutes: FastifyPluginAsyncZod = async function stateRoutes(app
       bodyLimit: settings.maxBodyBytes,
       config: { scopes: ['impls:read', 'specs:read', 'states:write'] },
       // Rate limiting runs before the body is parsed or validated (feature-states.ABUSE.4).
-      onRequest: async (request) => {
-        if (app.config.rateLimits.enabled && writesByToken.hit(authOf(request).tokenId)) {
-          throw rateLimited(writesByToken.retryAfter());
-        }
-      },
+      onRequest: writeOf,
       schema: {
         tags: ['acai'],
         summary: 'Write requirement states of one feature in one implementation',

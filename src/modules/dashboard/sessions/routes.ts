@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { forbidden, rateLimited } from '../../../lib/errors.js';
-import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
+import { forbidden } from '../../../lib/errors.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 import { BASE, SESSION_COOKIE, sendPage, teamUrl, viewerOf } from '../context.js';
@@ -60,8 +59,7 @@ ${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
 export default (async function signInRoutes(app, options: { sessionTtlMs: number }) {
   const ttl = options.sessionTtlMs;
   // Failed sign-ins count against the client address like failed Bearer authentications do.
-  const { rateLimits } = app.config;
-  const failuresByClient = new FixedWindowLimiter(rateLimits.authFailuresPerMinute);
+  const failureOf = app.perMinuteLimit('sign-in-failures', app.config.rateLimits.authFailuresPerMinute, (request) => request.ip);
 
   function startSession(reply: FastifyReply, id: string) {
     void reply.setCookie(SESSION_COOKIE, id, {
@@ -79,7 +77,7 @@ export default (async function signInRoutes(app, options: { sessionTtlMs: number
   async function failed(request: FastifyRequest, reply: FastifyReply, error: unknown) {
     if (!(error instanceof SignInError)) throw error;
     request.log.warn({ reason: error.reason }, 'dashboard sign-in failed');
-    if (rateLimits.enabled && failuresByClient.hit(request.ip)) throw rateLimited(failuresByClient.retryAfter());
+    await failureOf(request);
     const view = signInPage(FAILURES[error.reason], error.reason === 'missing_scope' ? 403 : 401);
     return sendPage(reply, view.body, view.status);
   }

@@ -44,8 +44,8 @@ export const webhookRoutes: FastifyPluginAsyncZod = async function webhookRoutes
     async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const outcome = await receiveWebhook({ ...deps, jobs, log: request.log }, request.params.provider, request.query.hook_id, request.headers, body).catch(
-        (error: unknown) => {
-          if (error instanceof AppError && error.status === 401) app.countAuthFailure(request);
+        async (error: unknown) => {
+          if (error instanceof AppError && error.status === 401) await app.countAuthFailure(request);
           throw error;
         },
       );
