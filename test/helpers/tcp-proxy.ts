@@ -97,6 +97,15 @@ export class TcpProxy {
     this.mode = 'hanging';
   }
 
+  /** Keeps every connection open but forwards nothing more either way; new ones are accepted and never answered. */
+  freeze(): void {
+    this.mode = 'hanging';
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
   restore(): void {
     this.mode = 'open';
   }
