@@ -12,7 +12,9 @@ import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createToken } from '../src/lib/auth/tokens.js';
+import { buildApp } from '../src/app.js';
 import { syntheticPushBody } from '../scripts/lib/acai-push-body.js';
+import { captureStatements, replayFloor, statementTemplate, type FloorResult, type StatementTemplate } from './sql-floor.js';
 import { dashboardCookie, MATRIX_FEATURES, MATRIX_IMPLEMENTATIONS, seedMatrix, timeMatrix } from './dashboard-matrix.js';
 import {
   backendCpu,
@@ -53,6 +55,8 @@ interface Row {
   floor?: { name: string; value: number | null; unit: string };
   /** value / floor for throughputs, floor / value for latencies: 1.0 = as fast as the floor. */
   ratio?: number | null;
+  /** Throughput as a share of GET /_health in the same run (what the targets are stated in). */
+  ofHealth?: number | null;
   serverCpuPct?: number | null;
   /** CPU of the PostgreSQL backends serving the server's pool (100% = one core). */
   dbCpuPct?: number | null;
@@ -162,6 +166,7 @@ function httpRow(scenario: string, m: Awaited<ReturnType<typeof measureHttp>>, c
     ...(target ? { target: [target.ratio && `>= ${Math.round(target.ratio * 100)}% of /_health`, target.p99 && `p99 <= ${target.p99} ms`].filter(Boolean).join(', '), met } : {}),
     floor: { name: 'GET /_health', value: ceiling, unit: 'req/s' },
     ratio: ratio === null ? null : round(ratio, 3),
+    ofHealth: ratio === null ? null : round(ratio, 3),
     serverCpuPct: m.serverCpuPct,
     dbCpuPct: m.dbCpuPct,
     peakRssMb: m.peakRssMb,
@@ -225,6 +230,58 @@ async function floorLargePush(teamAuthTeamName: string, branchName: string, body
   }
 }
 
+// ---- the SQL floor of the small push: its statements, captured from the server's code, replayed by plain pg
+/** The request pool size of the server the bench started (DB_POOL_SIZE less the job runner's share). */
+const serverPoolSize = loadConfig({ ...(process.env as Record<string, string>), DATABASE_URL: database.url, DATA_DIR: join(scratch, 'data'), JOBS: 'on' }).database.poolSize;
+let floorApp = null as Awaited<ReturnType<typeof buildApp>> | null;
+
+/**
+ * Small pushes to each of `branches` run by the server's own code in this process (no HTTP
+ * server, same database), their statements captured and replayed by plain pg clients: the
+ * throughput the database itself allows for those statements at the bench's concurrency.
+ */
+async function smallPushFloor(auth: string, branches: string[]): Promise<FloorResult & { templates: number }> {
+  floorApp ??= await buildApp({
+    config: loadConfig({ DATABASE_URL: benchUrl.toString(), DB_POOL_SIZE: '2', DATA_DIR: join(scratch, 'floor-app'), RATE_LIMITS: 'off', JOBS: 'off', LOG_LEVEL: 'warn' }),
+    db,
+    logger,
+  });
+  const app = floorApp;
+  const push = async (branch: string, commit: string) => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/push', headers: { authorization: auth }, payload: pushBody({ branch, specs: 1, requirements: 10, refs: 20, commit }) });
+    if (res.statusCode >= 300) throw new Error(`floor capture: push -> ${res.statusCode} ${res.body.slice(0, 300)}`);
+  };
+  const templates: StatementTemplate[] = [];
+  for (const branch of branches) {
+    await push(branch, sha()); // the branch exists and the token is cached, as in the measured steady state
+    const [one, two] = [sha(), sha()];
+    const first = await captureStatements(() => push(branch, one));
+    const second = await captureStatements(() => push(branch, two));
+    templates.push(statementTemplate(first, second));
+  }
+  const result = await replayFloor(database.url, templates, { concurrency: CONNECTIONS, poolSize: serverPoolSize, seconds: SECONDS });
+  if (result.errors > 0) progress(`SQL floor: ${result.errors} replayed requests failed; first: ${result.firstError}`);
+  return { ...result, templates: templates.length };
+}
+
+function floorRow(scenario: string, f: Awaited<ReturnType<typeof smallPushFloor>>, ceiling: number | null): Row {
+  return {
+    scenario,
+    metric: 'throughput',
+    value: round(f.rps, 0),
+    unit: 'req/s',
+    p50: f.p50,
+    p99: f.p99,
+    ofHealth: ceiling ? round(f.rps / ceiling, 3) : null,
+    note: `${f.statementsPerRequest} statements per push (API token lookups left out: cached by the server), captured from the server's code at run time; ${CONNECTIONS} callers on a pool of ${serverPoolSize} connections${f.errors > 0 ? `; ${f.errors} replays FAILED (${f.firstError})` : ''}`,
+  };
+}
+
+/** The push row measured against its SQL floor (the targets stay stated against /_health). */
+function withSqlFloor(row: Row, f: FloorResult): Row {
+  return { ...row, floor: { name: 'SQL floor: same statements via plain pg', value: f.rps, unit: 'req/s' }, ratio: row.value === null ? null : round(row.value / f.rps, 3) };
+}
+
 async function timedPush(auth: string, body: unknown): Promise<number> {
   const started = performance.now();
   const res = await call(auth, 'POST', '/api/v1/push', body);
@@ -286,7 +343,7 @@ try {
   progress('GET /_health');
   const health = await measureHttp('health', 'GET', '/_health', null);
   const ceiling = health.load.rps;
-  rows.push({ ...httpRow('GET /_health (HTTP ceiling)', health, ceiling), floor: undefined, ratio: 1 });
+  rows.push({ ...httpRow('GET /_health (HTTP ceiling)', health, ceiling), floor: undefined, ratio: 1, ofHealth: 1 });
 
   if (wanted('push')) {
     // 2. Small acai push to a tracked branch.
@@ -297,8 +354,11 @@ try {
       progress('small push');
       await timedPush(acaiAuth, pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20 }));
       const small = JSON.stringify(pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20, commit: '__SHA__' }));
-      rows.push(httpRow('acai push, small (1 spec, 10 req, 20 refs), one branch, a new commit each', await measureHttp('small push', 'POST', '/api/v1/push', acaiAuth, small), ceiling));
-      rows[rows.length - 1]!.note = 'all 32 connections push the same branch: pushes to one branch are serialised by design (advisory lock)';
+      const smallRow = httpRow('acai push, small (1 spec, 10 req, 20 refs), one branch, a new commit each', await measureHttp('small push', 'POST', '/api/v1/push', acaiAuth, small), ceiling);
+      progress('small push: SQL floor');
+      const smallFloor = await smallPushFloor(acaiAuth, ['main']);
+      rows.push({ ...withSqlFloor(smallRow, smallFloor), note: 'all 32 connections push the same branch: pushes to one branch are serialised by design (advisory lock)' });
+      rows.push(floorRow('SQL floor of that push: its statements replayed by plain pg (no HTTP), one branch', smallFloor, ceiling));
       // The same push again and again on one branch (CI retries, matrix jobs pushing one commit): answered from the stored replay.
       const identical = JSON.stringify(pushBody({ branch: 'main', specs: 1, requirements: 10, refs: 20, commit: sha() }));
       await timedPush(acaiAuth, JSON.parse(identical));
@@ -306,7 +366,11 @@ try {
       // The same pushes spread over 32 branches (each pushed once first), as many repositories would.
       await mapLimit(Array.from({ length: 32 }, (_, i) => i), 4, (i) => timedPush(acaiAuth, pushBody({ branch: `spread-${i}`, specs: 1, requirements: 10, refs: 20 })));
       const spread = JSON.stringify(pushBody({ branch: 'spread-__N__', specs: 1, requirements: 10, refs: 20, commit: '__SHA__' }));
-      rows.push(httpRow('acai push, small, spread over 32 branches, a new commit each', await measureHttp('small push spread', 'POST', '/api/v1/push', acaiAuth, spread, 32), ceiling, { ratio: 0.12 }));
+      const spreadRow = httpRow('acai push, small, spread over 32 branches, a new commit each', await measureHttp('small push spread', 'POST', '/api/v1/push', acaiAuth, spread, 32), ceiling, { ratio: 0.12 });
+      progress('small push spread: SQL floor');
+      const spreadFloor = await smallPushFloor(acaiAuth, Array.from({ length: 32 }, (_, i) => `spread-${i}`));
+      rows.push(withSqlFloor(spreadRow, spreadFloor));
+      rows.push(floorRow('SQL floor of those pushes: their statements replayed by plain pg (no HTTP), 32 branches', spreadFloor, ceiling));
     } else {
       rows.push({ scenario: 'acai push, small (1 spec, 10 req, 20 refs)', metric: 'throughput', value: null, unit: 'req/s', target: '>= 1500 req/s, p99 <= 40 ms', met: null, note: 'not available: POST /api/v1/push is not served by this build' });
     }
@@ -434,8 +498,8 @@ const machine = {
 };
 const fmt = (x: number | null | undefined, unit = '') => (x === null || x === undefined ? '-' : `${x}${unit}`);
 const table = [
-  '| scenario | result | p50 / p99 ms | target | met | floor | ratio | server CPU | DB CPU | peak RSS MB | xact / tuples per req |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| scenario | result | p50 / p99 ms | target | met | floor | ratio to floor | of /_health | server CPU | DB CPU | peak RSS MB | xact / tuples per req |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) =>
     [
       r.scenario,
@@ -445,6 +509,7 @@ const table = [
       r.met === undefined ? '-' : r.met === null ? 'n/a' : r.met ? 'yes' : 'NO',
       r.floor ? `${fmt(r.floor.value === null ? null : round(r.floor.value, 0))} ${r.floor.unit} (${r.floor.name})` : '-',
       fmt(r.ratio),
+      fmt(r.ofHealth),
       fmt(r.serverCpuPct, '%'),
       fmt(r.dbCpuPct, '%'),
       fmt(r.peakRssMb),
@@ -461,6 +526,7 @@ writeFileSync(file, JSON.stringify({ startedAt, machine, serverVmHwmMb: hwm, row
 process.stdout.write(`results: ${file}\n`);
 
 progress('stopping');
+await floorApp?.close();
 await server.stop();
 await db.close();
 await benchPool.end();
