@@ -97,4 +97,27 @@ describe('push: concurrency', () => {
              (SELECT count(*)::int FROM implementations i JOIN products p ON p.id = i.product_id WHERE p.name = 'fresh') AS impls`;
     expect(counts).toEqual({ products: 1, impls: PARALLEL / 2 + 1 });
   }, 120_000);
+
+  it('push.LINK_IMPLS.1 push.TX.2 parallel pushes of branches of one repo linking one implementation: one links it, the others are 422, never 500', async () => {
+    // Each branch has a lock of its own, so the pushes overlap: some see the link in their context
+    // read, others only when their write meets the first one's (a unique violation, answered alike).
+    for (let round = 0; round < 3; round++) {
+      const home = await push(specPush(repo('home'), 'main', `linked-${round}`, 'cart', hex(1)));
+      expect(home.status, JSON.stringify(home.body)).toBe(200);
+      const r = repo('linkers');
+      const responses = await Promise.all(
+        Array.from({ length: PARALLEL }, (_, i) =>
+          push({ repo_uri: r, branch_name: `branch-${i}`, commit_hash: hex(i), product_name: `linked-${round}`, target_impl_name: 'main', references: { data: { 'cart.MAIN.1': [{ path: `src/${i}.ts:1` }] } } }),
+        ),
+      );
+      const statuses = responses.map((res) => res.status);
+      expect(statuses.filter((s) => s === 200), JSON.stringify(statuses)).toHaveLength(1);
+      for (const res of responses.filter((res) => res.status !== 200)) {
+        expect(res.status, JSON.stringify(res.body)).toBe(422);
+        expect(res.body.errors.detail).toMatch(/already tracks a branch in/);
+      }
+      const [tracked] = await t.db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM tracked_branches WHERE repo_uri = ${r}`;
+      expect(tracked!.n).toBe(1);
+    }
+  }, 120_000);
 });

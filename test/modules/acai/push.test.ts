@@ -182,6 +182,50 @@ describe('push: refs', () => {
     expect(warnings).not.toContain(expect.stringContaining('cart.A.1 '));
     expect(warnings[50]).toBe('... and 11 more warnings');
   });
+
+  it('push.TX.1 quotes, backslashes and SQL in names and texts are stored as sent (the transaction writes its values as one escaped JSON literal)', async () => {
+    const hostile = `o'k\\'); DROP TABLE specs; -- $$ \\x27 E'\\\\' "q" \u00e9`;
+    const r = `${repo()}/${hostile}`;
+    const res = await push(body(r, hostile, {
+      specs: [spec({ feature: 'cart', description: hostile, raw_content: hostile, requirements: { 'cart.A.1': hostile } })],
+      references: { data: { 'cart.A.1': [{ path: hostile }] } },
+    }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toMatchObject({ implementation_name: hostile, specs_created: 1 });
+    const [branch] = await t.db.prisma.$queryRaw<{ repo_uri: string; branch_name: string }[]>`SELECT repo_uri, branch_name FROM branches WHERE id = ${res.body.data.branch_id}::uuid`;
+    expect(branch).toEqual({ repo_uri: r, branch_name: hostile });
+    const stored = await specRow(res.body.data.branch_id, 'cart');
+    expect(stored).toMatchObject({ feature_description: hostile, raw_content: hostile, requirements: { 'cart.A.1': { definition: hostile } } });
+    expect((await refRow(res.body.data.branch_id, 'cart'))?.refs).toEqual({ 'cart.A.1': [{ path: hostile, is_test: false }] });
+  });
+
+  it('push.RESPONSE.4 push.UPDATE_SPEC.3 warnings read the specs as this push leaves them: a requirement it removes or deprecates counts as such, another product\'s spec on the branch still counts', async () => {
+    const r = repo();
+    const mine = product();
+    const refs = { data: { 'cart.A.1': [{ path: 'a' }], 'cart.A.2': [{ path: 'b' }], 'cart.A.3': [{ path: 'c' }] } };
+    const other = await push(body(r, 'main', { specs: [spec({ feature: 'cart', product: `${mine}-other`, requirements: { 'cart.A.3': 'kept elsewhere' } })] }));
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    const first = await push(body(r, 'main', {
+      target_impl_name: 'main-2',
+      specs: [spec({ feature: 'cart', product: mine, requirements: { 'cart.A.1': 'a', 'cart.A.2': 'b' } })],
+      references: refs,
+    }));
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.data.warnings).toEqual([]);
+    // The stored spec still defines cart.A.1 and has cart.A.2 live; the pushed one does not.
+    const second = await push(body(r, 'main', {
+      commit_hash: SHA('b'),
+      target_impl_name: 'main-2',
+      specs: [spec({ feature: 'cart', product: mine, requirements: { 'cart.A.2': { requirement: 'b', deprecated: true } } })],
+      references: refs,
+    }));
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    expect(second.body.data).toMatchObject({ specs_updated: 1 });
+    expect(second.body.data.warnings).toEqual([
+      "Refs to cart.A.1 were stored, but no spec on branch 'main' or on the branches of implementation 'main-2' and its parents defines that requirement",
+      'Refs to cart.A.2 point at a deprecated requirement',
+    ]);
+  });
 });
 
 describe('push: validation (422)', () => {

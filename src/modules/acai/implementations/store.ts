@@ -5,7 +5,7 @@ import { MAX_CHAIN_DEPTH, type ChainBranch, type ChainLink, type ImplementationC
 
 // Reads of implementations, products and tracked_branches: the chain of one implementation
 // with the branches it tracks, and the filtered lists of GET /implementations. (POST /push
-// creates and links them, in push/store.ts.)
+// creates and links them, in push/write.ts.)
 
 /**
  * Recursive CTE `chain(root_id, impl_id, impl_name, depth)` over the ancestors of every

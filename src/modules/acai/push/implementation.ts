@@ -1,40 +1,38 @@
 import { unprocessable } from '../../../lib/errors.js';
+import { uuidv7 } from '../../../lib/ids.js';
+import type { PushContext } from './context.js';
 import type { PushPlan } from './plan.js';
-import {
-  createImplementation,
-  getOrCreateProduct,
-  loadImplementationContext,
-  trackBranch,
-  type PushSql,
-} from './store.js';
 
 // Which implementation a push belongs to (push.NEW_IMPLS, LINK_IMPLS, EXISTING_IMPLS, PARENTS,
-// IDEMPOTENCY.5, VALIDATION.9): one read of everything the decision needs, then at most three
-// small writes (product, implementation, tracked_branches link). Runs inside the push
-// transaction after the branch lock, so two pushes to one branch decide one after the other.
+// IDEMPOTENCY.5, VALIDATION.9), decided on the context read after the branch lock (context.ts),
+// so two pushes to one branch decide one after the other. Writes nothing: the product,
+// implementation and link it asks for go into the push's one writing statement (write.ts).
 
 export interface ImplementationRef {
   id: string;
   name: string;
   productId: string;
   productName: string;
-  /** True when this push created or linked it (a write to the team's data). */
-  linkedNow: boolean;
 }
 
-export interface ResolveInput {
-  teamId: string;
-  branchId: string;
-  plan: PushPlan;
-  now: Date;
-  /** Throws 403 unless the token may create or link implementations (AUTH.4). */
-  requireImplsWrite: () => void;
+export interface ImplementationDecision {
+  /** The implementation context of the push; null for a refs-only push that stays untracked (REFS.7). */
+  implementation: ImplementationRef | null;
+  /** A product to create first (NEW_IMPLS.3). */
+  newProduct: { id: string; name: string } | null;
+  /** An implementation to create (NEW_IMPLS, PARENTS). */
+  newImplementation: { id: string; name: string; parentId: string | null } | null;
+  /** Set when this push links the branch to `implementation` (a write to the team's data). */
+  linkId: string | null;
+  /** The implementation whose chain supplies inherited definitions to the ref warnings. */
+  chainOf: string | null;
+  /** The rejection when a concurrent push took the new implementation's name first. */
+  nameTaken: string | null;
 }
 
-/** The implementation context of the push, or null for a refs-only push that stays untracked (REFS.7). */
-export async function resolvePushImplementation(db: PushSql, input: ResolveInput): Promise<ImplementationRef | null> {
-  const { plan } = input;
-  const ctx = await loadImplementationContext(db, input.teamId, input.branchId, plan);
+const none = { newProduct: null, newImplementation: null, linkId: null, nameTaken: null };
+
+export function decideImplementation(ctx: PushContext, plan: PushPlan, requireImplsWrite: () => void): ImplementationDecision {
   const target = plan.targetImplName;
   const parent = plan.parentImplName;
 
@@ -48,7 +46,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
           throw unprocessable(`Branch '${plan.branchName}' is tracked by ${names}, not by '${target}'. Re-link branches in the web app`);
         }
         // A refs-only push needs no implementation context (EXISTING_IMPLS.2).
-        if (!plan.hasSpecs && parent === null) return null;
+        if (!plan.hasSpecs && parent === null) return { ...none, implementation: null, chainOf: null };
         throw unprocessable(`Branch '${plan.branchName}' is tracked by several implementations (${names}); set target_impl_name to choose one`);
       }
       current = named;
@@ -64,13 +62,16 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
           `the parent cannot be changed via push (requested '${parent}'). Change it in the web app or omit parent_impl_name`,
       );
     }
-    return { id: current.id, name: current.name, productId: current.product_id, productName: current.product_name, linkedNow: false };
+    const implementation = { id: current.id, name: current.name, productId: current.product_id, productName: current.product_name };
+    return { ...none, implementation, chainOf: current.id };
   }
 
   const productName = plan.productName;
-  if (productName === null) return null; // refs-only, no implementation inputs: stays untracked
+  if (productName === null) return { ...none, implementation: null, chainOf: null }; // refs-only, no implementation inputs: stays untracked
 
-  if (!plan.hasSpecs && (target === null || (parent === null && (ctx.target === null || ctx.target.tracks_repo)))) {
+  // ctx.named is the implementation named target_impl_name (or, without one, the branch name).
+  const targetRow = target === null ? null : ctx.named;
+  if (!plan.hasSpecs && (target === null || (parent === null && (targetRow === null || targetRow.tracks_repo)))) {
     // VALIDATION.9 / LINK_IMPLS.5: refs-only inputs must either create a child or link.
     if (target === null) {
       throw unprocessable(
@@ -78,7 +79,7 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
           `(to link an existing implementation) or target_impl_name and parent_impl_name (to create a child implementation)`,
       );
     }
-    if (ctx.target === null) {
+    if (targetRow === null) {
       throw unprocessable(
         `Implementation '${target}' was not found in product '${productName}'. A refs-only push can only link an existing ` +
           `implementation, or create a child when parent_impl_name is also provided`,
@@ -86,52 +87,63 @@ export async function resolvePushImplementation(db: PushSql, input: ResolveInput
     }
   }
 
-  input.requireImplsWrite();
+  requireImplsWrite();
+  const name = target ?? plan.branchName;
 
   if (parent !== null) {
     if (!ctx.parent) {
       throw unprocessable(`Parent implementation '${parent}' was not found in product '${productName}'. Push the parent first or fix parent_impl_name`);
     }
-    const name = target ?? plan.branchName;
-    const created = await createImplementation(db, input.teamId, ctx.product!.id, name, ctx.parent.id, input.now);
-    if (!created) {
-      throw unprocessable(
-        `Implementation '${name}' already exists in product '${productName}'; a push with parent_impl_name creates a new child ` +
-          `implementation. Choose another target_impl_name`,
-      );
-    }
-    await link(db, input, created.id, created.name);
-    return { ...created, productId: ctx.product!.id, productName: ctx.product!.name, linkedNow: true };
+    const taken =
+      `Implementation '${name}' already exists in product '${productName}'; a push with parent_impl_name creates a new child ` +
+      `implementation. Choose another target_impl_name`;
+    if (ctx.named) throw unprocessable(taken);
+    const product = ctx.product!; // the parent was found in it
+    return create(product, null, name, ctx.parent.id, taken);
   }
 
-  if (target !== null && ctx.target) {
-    if (ctx.target.tracks_repo) {
-      throw unprocessable(
-        `Implementation '${ctx.target.name}' already tracks a branch in ${plan.repoUri}; an implementation tracks one branch per repository. ` +
-          `Choose another target_impl_name or re-link branches in the web app`,
-      );
-    }
-    await link(db, input, ctx.target.id, ctx.target.name);
-    return { id: ctx.target.id, name: ctx.target.name, productId: ctx.product!.id, productName: ctx.product!.name, linkedNow: true };
+  if (targetRow) {
+    if (targetRow.tracks_repo) throw unprocessable(alreadyTracks(targetRow.name, plan.repoUri, 'Choose another target_impl_name or re-link branches in the web app'));
+    const product = ctx.product!; // the target was found in it
+    return {
+      ...none,
+      implementation: { id: targetRow.id, name: targetRow.name, productId: product.id, productName: product.name },
+      linkId: targetRow.id,
+      chainOf: targetRow.id,
+    };
   }
 
-  const product = ctx.product ?? (await getOrCreateProduct(db, input.teamId, productName, input.now));
-  const name = target ?? plan.branchName;
-  const created = await createImplementation(db, input.teamId, product.id, name, null, input.now);
-  if (!created) {
-    throw unprocessable(
-      `Implementation '${name}' already exists in product '${product.name}', so an implementation for branch ` +
-        `'${plan.branchName}' cannot take that name. Provide target_impl_name to name it (or to link an existing implementation)`,
-    );
-  }
-  await link(db, input, created.id, created.name);
-  return { ...created, productId: product.id, productName: product.name, linkedNow: true };
+  const newProduct = ctx.product ? null : { id: uuidv7(), name: productName };
+  const product = ctx.product ?? newProduct!;
+  const taken =
+    `Implementation '${name}' already exists in product '${product.name}', so an implementation for branch ` +
+    `'${plan.branchName}' cannot take that name. Provide target_impl_name to name it (or to link an existing implementation)`;
+  if (ctx.named) throw unprocessable(taken);
+  return create(product, newProduct, name, null, taken);
+}
+
+function create(
+  product: { id: string; name: string },
+  newProduct: { id: string; name: string } | null,
+  name: string,
+  parentId: string | null,
+  taken: string,
+): ImplementationDecision {
+  const id = uuidv7();
+  return {
+    implementation: { id, name, productId: product.id, productName: product.name },
+    newProduct,
+    newImplementation: { id, name, parentId },
+    linkId: id,
+    // A new implementation tracks only the pushed branch, which the warnings read anyway; a child inherits its parent's chain.
+    chainOf: parentId,
+    nameTaken: taken,
+  };
+}
+
+/** The rejection when the implementation tracks a branch of the repository already (one branch per repository). */
+export function alreadyTracks(name: string, repoUri: string, hint?: string): string {
+  return `Implementation '${name}' already tracks a branch in ${repoUri}; an implementation tracks one branch per repository${hint ? `. ${hint}` : ''}`;
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-
-async function link(db: PushSql, { branchId, plan, now }: ResolveInput, implementationId: string, name: string): Promise<void> {
-  if (!(await trackBranch(db, implementationId, branchId, plan.repoUri, now))) {
-    throw unprocessable(`Implementation '${name}' already tracks a branch in ${plan.repoUri}; an implementation tracks one branch per repository`);
-  }
-}

@@ -1,17 +1,11 @@
 import { rawSql } from '../../../db/raw-sql.js';
+import { unprocessable } from '../../../lib/errors.js';
 import { pushDigest } from './digest.js';
 import type { PushPlan } from './plan.js';
-import {
-  findReplay,
-  lockKey,
-  pushTransaction,
-  recordPushStatement,
-  upsertBranch,
-  writeRefs,
-  writeSpecs,
-  type PushDatabase,
-} from './store.js';
-import { resolvePushImplementation } from './implementation.js';
+import { findReplay, lockKey, pushTransaction, type PushDatabase } from './store.js';
+import { contextStatement, type PushContext } from './context.js';
+import { alreadyTracks, decideImplementation, type ImplementationDecision } from './implementation.js';
+import { IMPLEMENTATION_NAME_TAKEN, REPOSITORY_TRACKED, writeStatement } from './write.js';
 import { capWarnings, commitWarnings, refWarnings, requirementWarnings } from './warnings.js';
 
 export interface PushResult {
@@ -32,15 +26,18 @@ export interface PushAuth {
 }
 
 /**
- * POST /push. An identical push on unchanged data is answered from one read with no lock and no
- * write (findReplay): the stored answer of this branch's last push, when its digest matches and
- * the team's data version has not moved since.
+ * POST /push, in at most three round trips whatever its size. An identical push on unchanged
+ * data is answered from the first, one read with no lock and no write (findReplay): the stored
+ * answer of this branch's last push, when its digest matches and the team's data version has not
+ * moved since.
  *
- * Otherwise ONE transaction (push.TX.1): any rejection rolls back the branch, product,
- * implementation, specs and refs alike. The first statement takes a transaction-scoped lock
- * on (team, repo, branch), so concurrent pushes to one branch run one after the other and the
- * second sees the branch and implementation the first created (TX.2, last write wins).
- * The number of statements does not depend on the number of specs, requirements or refs.
+ * Otherwise ONE transaction (push.TX.1) of two round trips: any rejection rolls back the branch,
+ * product, implementation, specs and refs alike. The first takes a transaction-scoped lock on
+ * (team, repo, branch), so concurrent pushes to one branch run one after the other and the second
+ * sees the branch and implementation the first created (TX.2, last write wins); then upserts the
+ * branch and reads everything the decisions need (context.ts). The implementation and the
+ * warnings are decided here, and the second round trip writes it all in one statement with COMMIT
+ * (write.ts).
  */
 export async function push(db: PushDatabase, teamId: string, plan: PushPlan, auth: PushAuth): Promise<PushResult> {
   const digest = pushDigest(plan, auth.mayWriteImpls);
@@ -48,31 +45,57 @@ export async function push(db: PushDatabase, teamId: string, plan: PushPlan, aut
   if (seen.response) return seen.response;
 
   const now = new Date();
-  return pushTransaction(db, lockKey(teamId, plan.repoUri, plan.branchName), async (tx, literal) => {
-    const branch = await upsertBranch(tx, teamId, plan, now);
-    const implementation = await resolvePushImplementation(tx, { teamId, branchId: branch.id, plan, now, requireImplsWrite: auth.requireImplsWrite });
-
-    let counts = { created: 0, updated: 0 };
-    if (plan.hasSpecs) {
-      // A spec push always has an implementation context, hence a product.
-      counts = await writeSpecs(tx, branch.id, implementation!.productId, plan.specs, now);
-    }
-    const refsWritten = await writeRefs(tx, branch.id, plan.refs, plan.override, plan.commitHash, now);
-    const warnings = [...commitWarnings(plan), ...requirementWarnings(plan), ...(await refWarnings(tx, branch.id, implementation, plan))];
-
-    const result: PushResult = {
+  return pushTransaction(db, lockKey(teamId, plan.repoUri, plan.branchName), async (connection) => {
+    const [ctx] = await connection.open<PushContext>(contextStatement(teamId, plan, now));
+    const { branch } = ctx!;
+    const decision = decideImplementation(ctx!, plan, auth.requireImplsWrite);
+    const implementation = decision.implementation;
+    const warnings = [
+      ...commitWarnings(plan),
+      ...requirementWarnings(plan),
+      ...refWarnings(plan, ctx!.definitions, decision.chainOf, implementation?.name ?? null),
+    ];
+    const answer = (specsCreated: number, specsUpdated: number): PushResult => ({
       branch_id: branch.id,
       implementation_id: implementation?.id ?? null,
       implementation_name: implementation?.name ?? null,
       product_name: implementation?.productName ?? null,
-      specs_created: counts.created,
-      specs_updated: counts.updated,
+      specs_created: specsCreated,
+      specs_updated: specsUpdated,
       warnings: capWarnings(warnings),
-    };
-    const wrote = branch.written || implementation?.linkedNow === true || counts.created + counts.updated > 0 || refsWritten > 0;
-    // Once this push has committed, the same push again writes nothing and finds everything as this one left it.
-    const replay: PushResult = { ...result, specs_created: 0, specs_updated: 0 };
-    const lastStatement = recordPushStatement(literal, { teamId, branchId: branch.id, digest, seenVersion: seen.version, wrote, replay, now });
-    return { result, lastStatement };
+    });
+    const statement = writeStatement({
+      teamId,
+      branchId: branch.id,
+      plan,
+      now,
+      newProduct: decision.newProduct,
+      productId: implementation?.productId ?? null,
+      newImplementation: decision.newImplementation,
+      linkId: decision.linkId,
+      wroteBefore: branch.written || decision.linkId !== null,
+      digest,
+      seenVersion: seen.version,
+      // Once this push has committed, the same push again writes nothing and finds everything as this one left it.
+      replay: answer(0, 0),
+    });
+    const [counts] = await connection.commit<{ created: number; updated: number }>(statement).catch((error: unknown) => {
+      throw conflict(error, decision, plan) ?? error;
+    });
+    return answer(counts!.created, counts!.updated);
   });
+}
+
+/**
+ * A concurrent push to another branch can take the new implementation's name, or link the
+ * implementation to another branch of the repository, between the context read and the write:
+ * the write then breaks a unique constraint, answered as the same rejection as when the context
+ * read had seen it.
+ */
+function conflict(error: unknown, decision: ImplementationDecision, plan: PushPlan): Error | null {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  if (code !== '23505') return null;
+  if (constraint === IMPLEMENTATION_NAME_TAKEN && decision.nameTaken) return unprocessable(decision.nameTaken);
+  if (constraint === REPOSITORY_TRACKED && decision.implementation) return unprocessable(alreadyTracks(decision.implementation.name, plan.repoUri));
+  return null;
 }

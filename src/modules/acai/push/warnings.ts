@@ -1,4 +1,4 @@
-import { loadRefDefinitions, type PushSql } from './store.js';
+import type { DefinitionRow } from './context.js';
 import { parseAcid } from '../domain/acid.js';
 import type { PushPlan } from './plan.js';
 
@@ -40,18 +40,32 @@ export function requirementWarnings(plan: PushPlan): string[] {
  * requirements. A definition counts when it is on the pushed branch or, once the push has an
  * implementation, on a branch tracked by it or by one of its ancestors in its product: a backend
  * repo's refs to a spec kept in the frontend repo are not dangling (data-model.INHERITANCE.9).
- * Runs after this push wrote its own specs.
+ * The nearest definition decides, and this push's own specs count as written: the context read
+ * (context.ts) left out the stored rows they overwrite, so their pushed content stands in here.
  */
-export async function refWarnings(db: PushSql, branchId: string, implementation: { id: string; name: string } | null, plan: PushPlan): Promise<string[]> {
+export function refWarnings(plan: PushPlan, definitions: DefinitionRow[], chainOf: string | null, implementationName: string | null): string[] {
   if (plan.refs.size === 0) return [];
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
-  const defined = await loadRefDefinitions(db, branchId, implementation?.id ?? null, [...plan.refs.keys()], acids);
-  const where = implementation
-    ? `on branch '${plan.branchName}' or on the branches of implementation '${implementation.name}' and its parents`
+  const referenced = new Set(acids);
+  const onBranch = new Map<string, boolean>();
+  for (const spec of plan.specs) {
+    if (!plan.refs.has(spec.feature_name)) continue;
+    for (const [key, requirement] of Object.entries(spec.requirements)) {
+      if (referenced.has(key) && !onBranch.has(key)) onBranch.set(key, requirement.is_deprecated);
+    }
+  }
+  const inherited = new Map<string, boolean>();
+  for (const row of definitions) {
+    if (row.candidate === null) {
+      if (!onBranch.has(row.acid)) onBranch.set(row.acid, row.deprecated);
+    } else if (row.candidate === chainOf) inherited.set(row.acid, row.deprecated);
+  }
+  const where = implementationName !== null
+    ? `on branch '${plan.branchName}' or on the branches of implementation '${implementationName}' and its parents`
     : `on branch '${plan.branchName}'`;
   const warnings: string[] = [];
   for (const acid of acids) {
-    const deprecated = defined.get(acid);
+    const deprecated = onBranch.get(acid) ?? inherited.get(acid);
     if (deprecated === undefined) warnings.push(`Refs to ${acid} were stored, but no spec ${where} defines that requirement`);
     else if (deprecated) warnings.push(`Refs to ${acid} point at a deprecated requirement`);
   }
