@@ -5,6 +5,7 @@ import { TokenCache, hasTokenShape, verifyToken, type AuthContext } from '../lib
 import type { Scope } from '../lib/auth/scopes.js';
 import type { Logger } from 'pino';
 import { TokenRevocationListener } from '../db/token-revocations.js';
+import { clientAddressKey } from './rate-limits.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,7 +50,7 @@ export function authOf(request: FastifyRequest): AuthContext {
 export default fp(
   async function authPlugin(app: FastifyInstance) {
     const { rateLimits } = app.config;
-    const failureOf = app.perMinuteLimit('auth-failures', rateLimits.authFailuresPerMinute, (request) => request.ip);
+    const failureOf = app.perMinuteLimit('auth-failures', rateLimits.authFailuresPerMinute, clientAddressKey);
     const requestOf = app.perMinuteLimit('token-requests', rateLimits.perTokenPerMinute, (request) => authOf(request).tokenId);
     const tokenCache = new TokenCache(app.config.auth.tokenCacheTtlMs);
     // Revocations from any process reach this cache at once on PostgreSQL (token-revocations.ts). The

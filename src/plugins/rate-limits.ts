@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { rateLimited } from '../lib/errors.js';
 import { connectRateLimitRedis } from '../lib/rate-limit-redis.js';
@@ -17,6 +17,17 @@ declare module 'fastify' {
 }
 
 const WINDOW_MS = 60_000;
+
+/**
+ * The key of a per-address limit: the client's address in one form per client. An IPv6 client
+ * holds at least a /64 and can send every request from a new address in it, so the /64 is the
+ * client; an IPv4-mapped address (a dual-stack HOST=::) is its IPv4 address, as an instance
+ * listening on IPv4 sees it; one spelling of each (what X-Forwarded-For carries varies). It is
+ * the plugin's own default key, which our keyGenerator would otherwise replace.
+ */
+export function clientAddressKey(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
+}
 
 /**
  * Rate limits through @fastify/rate-limit's counters: in this process's memory, or in Redis when

@@ -64,6 +64,18 @@ describe('TRUST_PROXY', () => {
     expect(await failFrom(trusting, '203.0.113.8', 2)).toEqual([401, 401]);
   });
 
+  it('one client is one counter however its address is written: an IPv6 /64, and an IPv4-mapped address as its IPv4 one', async () => {
+    // An IPv6 subscriber holds a /64: a fresh address per request must not be a fresh counter.
+    expect(await failFrom(trusting, '2001:db8:1:2::1', 1)).toEqual([401]);
+    expect(await failFrom(trusting, '2001:DB8:1:2:0:0:0:2', 1)).toEqual([401]);
+    expect(await failFrom(trusting, '2001:db8:1:2:ffff::3', 1)).toEqual([401]);
+    expect(await failFrom(trusting, '2001:db8:1:2::4', 1)).toEqual([429]);
+    expect(await failFrom(trusting, '2001:db8:1:3::1', 1)).toEqual([401]); // the next /64: another client
+    expect(await failFrom(trusting, '::ffff:198.51.100.77', 1)).toEqual([401]);
+    expect(await failFrom(trusting, '::FFFF:c633:644d', 1)).toEqual([401]); // 198.51.100.77 in hex
+    expect(await failFrom(trusting, '198.51.100.77', 2)).toEqual([401, 429]);
+  });
+
   it('with a hop count, only that many hops count: an address the client put in front of the proxy\'s is ignored', async () => {
     // The proxy appends the address it saw; the left-most entries are the client's own claims.
     expect(await failFrom(oneHop, '198.51.100.1, 203.0.113.7', 4)).toEqual([401, 401, 401, 429]);

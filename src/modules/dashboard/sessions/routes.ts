@@ -5,6 +5,7 @@ import { html } from '../html.js';
 import { page } from '../layout.js';
 import { BASE, SESSION_COOKIE, sendPage, teamUrl, viewerOf } from '../context.js';
 import { linkForm, linkQuery, tokenForm } from './schemas.js';
+import { clientAddressKey } from '../../../plugins/rate-limits.js';
 import { endSession, signInWithLink, signInWithToken, SignInError, type SignInFailure } from './service.js';
 
 const FAILURES: Record<SignInFailure, string> = {
@@ -59,7 +60,7 @@ ${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
 export default (async function signInRoutes(app, options: { sessionTtlMs: number }) {
   const ttl = options.sessionTtlMs;
   // Failed sign-ins count against the client address like failed Bearer authentications do.
-  const failureOf = app.perMinuteLimit('sign-in-failures', app.config.rateLimits.authFailuresPerMinute, (request) => request.ip);
+  const failureOf = app.perMinuteLimit('sign-in-failures', app.config.rateLimits.authFailuresPerMinute, clientAddressKey);
 
   function startSession(reply: FastifyReply, id: string) {
     void reply.setCookie(SESSION_COOKIE, id, {
