@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
+import { compiledSuccessSerializer } from '../../../http/compiled-serializer.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { listOf } from '../schemas.js';
 import { pullSessionBody, pushSessionBody, sessionListQuery, sessionRequestSchemas } from './schemas.js';
@@ -11,6 +12,8 @@ import type { SessionRow } from './store.js';
 const tags = ['workspace sessions'];
 const read = { scopes: ['workspace:read'] } as const;
 const write = { scopes: ['workspace:write'] } as const;
+// Daemons retry prepares and poll sessions: their responses are written by compiled serialisers.
+const serializerCompiler = compiledSuccessSerializer;
 
 /** Room for the largest allowed payload plus metadata and signature, so oversize is reported per field (400) first. */
 function bodyLimitFor(app: FastifyInstance, payloadMaxBytes: number): number {
@@ -48,6 +51,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     base,
     {
       config: write,
+      serializerCompiler,
       bodyLimit: bodyLimitFor(app, app.config.workspace.planMaxBytes),
       schema: {
         tags,
@@ -72,6 +76,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     base,
     {
       config: read,
+      serializerCompiler,
       schema: {
         tags,
         params: bindingParams,
@@ -87,7 +92,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
 
   typed.get(
     `${base}/:${key}Id`,
-    { config: read, schema: { tags, params, response: { 200: single, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
+    { config: read, serializerCompiler, schema: { tags, params, response: { 200: single, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request) => wrap(await sessions.getSession(app.db.prisma, kind, authOf(request).teamId, ...ids(request))),
   );
 
@@ -95,6 +100,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     `${base}/:${key}Id/cancel`,
     {
       config: write,
+      serializerCompiler,
       schema: {
         tags,
         summary: `Cancel a prepared ${kind.label.toLowerCase()}`,
@@ -113,6 +119,7 @@ function registerPullApply(app: FastifyInstance) {
   const base = '/workspace-bindings/:bindingId/pull-sessions/:pullSessionId';
   const options = <B extends typeof applyPreview | typeof applyResult>(body: B) => ({
     config: write,
+    serializerCompiler,
     bodyLimit: bodyLimitFor(app, app.config.workspace.applyMaxBytes),
     schema: {
       tags,
