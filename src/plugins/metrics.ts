@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Registry } from 'prom-client';
 import { httpDuration, httpRequests, processRegistry, pushBytes } from '../lib/metrics.js';
+import { useErrorHandler } from '../http/error-handler.js';
 
 // GET /metrics in the Prometheus text format, only when METRICS_TOKEN is set, and then only with
 // that bearer token. Not in the OpenAPI document: it is an operator's endpoint, not an API.
@@ -108,16 +109,23 @@ export default fp(
       }
     });
 
-    app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
-      if (!bearerMatches(request.headers.authorization, expected)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer')
-          .send({ error: { code: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN bearer token', details: [] } });
-      }
-      const registry = Registry.merge([processRegistry, fromDatabase]);
-      return reply.type(registry.contentType).send(await registry.metrics());
+    // In a context of its own: its 401 and 429 render in the /api dialect, with Retry-After (the root has no error handler).
+    await app.register(async function metricsRoute(scope) {
+      useErrorHandler(scope, 'platform');
+      scope.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
+        if (!bearerMatches(request.headers.authorization, expected)) {
+          // A guess at METRICS_TOKEN (an operator's choice, maybe weaker than an API token) is a failed
+          // authentication like any other: counted per client address, a 429 beyond AUTH_FAILURES_PER_MINUTE.
+          await app.countAuthFailure(request);
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer')
+            .send({ error: { code: 'unauthorized', message: 'GET /metrics needs the METRICS_TOKEN bearer token', details: [] } });
+        }
+        const registry = Registry.merge([processRegistry, fromDatabase]);
+        return reply.type(registry.contentType).send(await registry.metrics());
+      });
     });
   },
-  { name: 'metrics', dependencies: ['db'] },
+  { name: 'metrics', dependencies: ['db', 'auth'] },
 );

@@ -38,6 +38,23 @@ describe('GET /metrics', () => {
       }
     });
 
+    it('counts wrong tokens as failed authentications of the address: 429 with Retry-After beyond AUTH_FAILURES_PER_MINUTE, the right one still answers', async () => {
+      const limited = await createTestApp({ env: { METRICS_TOKEN, RATE_LIMITS: 'on', AUTH_FAILURES_PER_MINUTE: '3' }, database: t.database });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 5; i++) statuses.push((await limited.http().get('/metrics').set('authorization', `Bearer guess-${i}-${METRICS_TOKEN}`)).status);
+        expect(statuses).toEqual([401, 401, 401, 429, 429]);
+        const refused = await limited.http().get('/metrics').set('authorization', 'Bearer another-guess-000000');
+        expect(refused.status).toBe(429);
+        expect(refused.body.error.code).toBe('rate_limited');
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expect(refused.text).not.toContain('specsync_');
+        expect((await limited.http().get('/metrics').set('authorization', `Bearer ${METRICS_TOKEN}`)).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('counts requests and their durations by route template and status', async () => {
       const apiToken = await t.token({ team: 'metrics', user: 'counted' });
       for (let i = 0; i < 3; i++) expect((await t.http().get('/_health')).status).toBe(200);
