@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../../lib/ids.js';
-import { jsonLiteral } from './literal.js';
 import type { PushPlan } from './plan.js';
+import type { PushStatement } from './store.js';
 
 // The first statement after the branch lock (push round trip 2 of 3): the branch get-or-create
 // and everything the rest of the push decides on, read in one statement, so that which
@@ -42,7 +42,7 @@ export interface PushContext {
  * is not rewritten), and reads the implementation context and the ref definitions. It runs after
  * the lock in its own statement, so it sees what an earlier push to this branch committed.
  */
-export function contextStatement(teamId: string, plan: PushPlan, now: Date): string {
+export function contextStatement(teamId: string, plan: PushPlan, now: Date): PushStatement {
   const acids = [...plan.refs.values()].flatMap((bucket) => Object.keys(bucket));
   const doc = {
     team: teamId,
@@ -58,8 +58,11 @@ export function contextStatement(teamId: string, plan: PushPlan, now: Date): str
     ref_features: [...plan.refs.keys()],
     acids,
   };
-  return `
-    WITH RECURSIVE p AS (SELECT ${jsonLiteral(doc)} AS d),
+  return { name: 'acai_push_context', text: CONTEXT, value: doc };
+}
+
+const CONTEXT = `
+    WITH RECURSIVE p AS (SELECT $1::jsonb AS d),
     input AS (
       SELECT (d->>'team')::uuid AS team, d->>'repo' AS repo, d->>'branch' AS branch, d->>'product' AS product,
              d->>'named' AS named, d->>'parent' AS parent, (d->>'now')::timestamptz AS now, d
@@ -137,4 +140,3 @@ export function contextStatement(teamId: string, plan: PushPlan, now: Date): str
            (SELECT row_to_json(named) FROM named) AS named,
            (SELECT row_to_json(parent) FROM parent) AS parent,
            (SELECT coalesce(json_agg(definitions), '[]'::json) FROM definitions) AS definitions`;
-}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { type RawSql, type RawSqlTarget } from '../../../db/raw-sql.js';
 import { unavailable } from '../../../lib/errors.js';
+import { jsonLiteral } from './literal.js';
 import type { PushPlan } from './plan.js';
 
 // How POST /push talks to the database: the replay read, and the one transaction on one
@@ -23,35 +24,67 @@ export interface PushDatabase extends RawSqlTarget {
   pool: pg.Pool;
 }
 
+/** A statement of the push transaction: its text, which reads its one value as the jsonb `$1`, and that value. */
+export interface PushStatement {
+  /** Names the statement where it is prepared: one per text. */
+  name: string;
+  text: string;
+  value: unknown;
+}
+
 /** The push transaction's two round trips (see pushTransaction). */
 export interface PushConnection {
   /** Sends `statement` with BEGIN, the timeout and the branch lock, in one round trip; its rows. */
-  open<R>(statement: string): Promise<R[]>;
+  open<R>(statement: PushStatement): Promise<R[]>;
   /** Sends `statement` and COMMIT in one round trip; its rows. */
-  commit<R>(statement: string): Promise<R[]>;
+  commit<R>(statement: PushStatement): Promise<R[]>;
 }
+
+// The statements each connection has prepared (the pool hands out the same client objects again).
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
 
 /**
  * Runs `work` in one transaction on one pooled connection, holding the advisory lock `lock` from
  * the start, in two round trips: BEGIN, the timeout, the lock and the first statement (which so
  * reads what an earlier push to the branch committed), then the last statement and COMMIT. Both
- * are simple queries, as only those carry several statements: the lock key is a number we
- * computed, and the statements take their values through jsonLiteral (literal.ts). Anything
- * thrown before the commit, or by it, rolls back everything (push.TX.1).
+ * are simple queries, as only those carry several statements, so the statements' values are
+ * written into the text by jsonLiteral (literal.ts); the lock key is a number we computed. On
+ * PostgreSQL each connection PREPAREs a statement the first time and EXECUTEs it after, as
+ * planning them costs more than running them; not on PGlite, whose one session every connection
+ * shares. Anything thrown before the commit, or by it, rolls back everything (push.TX.1).
  */
 export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (connection: PushConnection) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();
+  let prepared = preparedOn.get(client);
+  if (!prepared) preparedOn.set(client, (prepared = new Set()));
   let broken = false;
   let committed = false;
-  const rowsOf = <R>(results: pg.QueryResult | pg.QueryResult[], index: number) => (Array.isArray(results) ? results.at(index)! : results).rows as R[];
+  let preparing: string | null = null;
+
+  const sqlOf = (statement: PushStatement) => {
+    const value = jsonLiteral(statement.value);
+    // A function as replacement: a literal may hold `$&` or `$'`, which a replacement string would expand.
+    if (db.singleSession) return statement.text.replace('$1', () => value);
+    const execute = `EXECUTE ${statement.name}(${value})`;
+    if (prepared.has(statement.name)) return execute;
+    preparing = statement.name;
+    return `PREPARE ${statement.name}(jsonb) AS ${statement.text};\n${execute}`;
+  };
+  const send = async (sql: string) => {
+    const results = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+    if (preparing !== null) prepared.add(preparing);
+    preparing = null;
+    return Array.isArray(results) ? results : [results];
+  };
   const connection: PushConnection = {
-    async open<R>(statement: string) {
+    async open<R>(statement: PushStatement) {
       const begin = `BEGIN; SET LOCAL statement_timeout = ${STATEMENT_TIMEOUT_MS}; SELECT pg_advisory_xact_lock(${BigInt.asIntN(64, lock)})`;
-      return rowsOf<R>(await client.query(`${begin};\n${statement}`), -1);
+      return (await send(`${begin};\n${sqlOf(statement)}`)).at(-1)!.rows as R[];
     },
-    async commit<R>(statement: string) {
+    async commit<R>(statement: PushStatement) {
       committed = true;
-      return rowsOf<R>(await client.query(`${statement};\nCOMMIT`), 0);
+      const results = await send(`${sqlOf(statement)};\nCOMMIT`);
+      return results.at(-2)!.rows as R[];
     },
   };
   try {
@@ -60,6 +93,8 @@ export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => (broken = true));
+    // Whether a PREPARE sent with a failed query still exists is not worth knowing: a new connection starts clean.
+    if (preparing !== null) broken = true;
     if ((error as { code?: string }).code === QUERY_CANCELED) throw unavailable('The push waited too long for its branch; retry shortly');
     throw error;
   } finally {

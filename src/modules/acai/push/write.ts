@@ -1,6 +1,6 @@
 import { uuidv7 } from '../../../lib/ids.js';
-import { jsonLiteral } from './literal.js';
 import type { PushPlan } from './plan.js';
+import type { PushStatement } from './store.js';
 
 // The one statement that writes a push (round trip 3 of 3, sent with COMMIT): product,
 // implementation and branch link as implementation.ts decided, all specs, all ref buckets, the
@@ -48,7 +48,7 @@ export const REPOSITORY_TRACKED = 'tracked_branches_implementation_id_repo_uri_k
  *
  * Rows: the numbers of specs created and updated.
  */
-export function writeStatement(input: WriteInput): string {
+export function writeStatement(input: WriteInput): PushStatement {
   const { plan } = input;
   const doc = {
     team: input.teamId,
@@ -68,10 +68,13 @@ export function writeStatement(input: WriteInput): string {
     seen_version: input.seenVersion,
     replay: input.replay,
   };
-  return `
+  return { name: 'acai_push_write', text: WRITE, value: doc };
+}
+
+const WRITE = `
     WITH p AS (
       SELECT d, (d->>'team')::uuid AS team, (d->>'branch')::uuid AS branch, (d->>'now')::timestamptz AS now, (d->>'override')::boolean AS override
-        FROM (SELECT ${jsonLiteral(doc)} AS d) doc
+        FROM (SELECT $1::jsonb AS d) doc
     ), new_product AS (
       -- A product created since the context read is taken as it is (DO UPDATE returns it).
       INSERT INTO products AS pr (id, team_id, name, created_at, updated_at)
@@ -132,4 +135,3 @@ export function writeStatement(input: WriteInput): string {
          SET digest = EXCLUDED.digest, version = EXCLUDED.version, response = EXCLUDED.response, updated_at = EXCLUDED.updated_at
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM spec_rows`;
-}
