@@ -36,15 +36,22 @@ export function connectRateLimitRedis(url: string, log: FastifyBaseLogger): Rate
     commandTimeout: TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
-  // Without a listener ioredis reports nothing; outages are logged from failed() instead.
-  client.on('error', () => {});
+  // The connection's own errors say why Redis is out (ECONNREFUSED, WRONGPASS, ENOTFOUND); the
+  // last one is logged with the outage. Only its code and message: ioredis attaches the failed
+  // command to the error, and an AUTH or HELLO command carries the password.
+  let lastConnectionError: { code?: string; message: string } | null = null;
+  client.on('error', (error: Error & { code?: string }) => {
+    lastConnectionError = { code: error.code, message: error.message };
+  });
+  client.on('ready', () => (lastConnectionError = null));
   let up = true;
 
   function failed(error: unknown): void {
     if (error instanceof Error && error.message === 'Command timed out' && client.status === 'ready') client.disconnect(true);
     if (!up) return;
     up = false;
-    log.warn({ err: error }, 'rate-limit Redis unreachable: requests pass without rate limits until it answers');
+    const reason = error instanceof Error ? error.message : String(error);
+    log.warn({ reason, connectionError: lastConnectionError }, 'rate-limit Redis unreachable: requests pass without rate limits until it answers');
   }
 
   return {

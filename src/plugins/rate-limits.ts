@@ -17,6 +17,12 @@ declare module 'fastify' {
 }
 
 const WINDOW_MS = 60_000;
+/**
+ * Keys the in-process store keeps (an LRU; the plugin's default is 5,000). Past it the least recently
+ * hit counter is forgotten, so a client cycling through many addresses could push a victim's failures
+ * out: a few MB of memory buys a cap no realistic minute of traffic reaches.
+ */
+const IN_PROCESS_KEYS = 100_000;
 
 /**
  * The key of a per-address limit: the client's address in one form per client. An IPv6 client
@@ -50,7 +56,7 @@ export default fp(
       timeWindow: WINDOW_MS,
       // Errors of the store reach us, to be logged (RateLimitRedis.failed) before the request passes.
       skipOnError: false,
-      ...(redis ? { redis: redis.client, nameSpace: `${rateLimits.redis!.keyPrefix}rate-limit:` } : {}),
+      ...(redis ? { redis: redis.client, nameSpace: `${rateLimits.redis!.keyPrefix}rate-limit:` } : { cache: IN_PROCESS_KEYS }),
     });
     if (redis) {
       // Connecting before the first request is served: requests then count from the first one on.
