@@ -20,6 +20,7 @@ const LIMITS = {
   RATE_LIMIT_PER_TOKEN_PER_MINUTE: '4',
   AUTH_FAILURES_PER_MINUTE: '3',
   ACAI_FEATURE_STATES_WRITES_PER_MINUTE: '2',
+  ACAI_PUSH_REQUESTS_PER_MINUTE: '2',
 };
 
 /** The error bodies of the three dialects, as far as read here. */
@@ -117,7 +118,7 @@ describe.skipIf(unavailable)('with REDIS_URL, two instances share every limit', 
     expect((await read(a, good)).status).toBe(200);
   });
 
-  it("a route's own limit (state writes per token) and failed dashboard sign-ins are shared too", async () => {
+  it("a route's own limits (state writes and pushes per token) and failed dashboard sign-ins are shared too", async () => {
     const writer = await a.token({ team: 'shared-rl', user: 'writer', scopes: ['impls:read', 'specs:read', 'states:write'] });
     const write = (t: TestApp) => () => t.http().patch('/api/v1/feature-states').set('authorization', `Bearer ${writer}`).send({});
     // The limit is counted before the body is read: invalid bodies (422) count.
@@ -126,6 +127,15 @@ describe.skipIf(unavailable)('with REDIS_URL, two instances share every limit', 
     expect(limited.status).toBe(429);
     expect(limited.body.errors.status).toBe('TOO_MANY_REQUESTS');
     expectRetryAfter(limited.headers);
+
+    const pusher = await a.token({ team: 'shared-rl', user: 'pusher', scopes: ['specs:write', 'refs:write'] });
+    const pushTo = (t: TestApp) => () => t.http().post('/api/v1/push').set('authorization', `Bearer ${pusher}`).set('content-type', 'application/json').send('{}');
+    // Counted before the body is read, like state writes: two invalid pushes, one on each instance, fill the limit.
+    expect(await statusesOf([pushTo(a), pushTo(b)])).toEqual([422, 422]);
+    const pushLimited = await pushTo(b)();
+    expect(pushLimited.status).toBe(429);
+    expect(pushLimited.body.errors.status).toBe('TOO_MANY_REQUESTS');
+    expectRetryAfter(pushLimited.headers);
 
     expect(await statusesOf([() => failSignIn(a), () => failSignIn(b), () => failSignIn(a)])).toEqual([401, 401, 401]);
     const signIn = await failSignIn(b);

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf, requireScopes } from '../../../plugins/auth.js';
-import { AppError, forbidden, rateLimited } from '../../../lib/errors.js';
+import { AppError, forbidden } from '../../../lib/errors.js';
 import type { Scope } from '../../../lib/auth/scopes.js';
-import { FixedWindowLimiter } from '../../../lib/rate-limiter.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { acaiPushBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
@@ -15,7 +14,7 @@ const PUSH_SCOPES: readonly Scope[] = ['specs:write', 'refs:write'];
 /** POST /push: the write path of `acai push` (specs, refs, branch and implementation in one transaction). */
 export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) {
   const settings = app.config.acaiPush;
-  const pushesByToken = new FixedWindowLimiter(settings.requestsPerMinute);
+  const pushOf = app.perMinuteLimit('pushes', settings.requestsPerMinute, (request) => authOf(request).tokenId);
 
   app.addHook('onError', async (request, reply, error) => logAbuseRejection(rejectedPush, request, reply.statusCode, error));
 
@@ -27,9 +26,7 @@ export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) 
       // apply beyond that depends on the body (push.AUTH.2-4).
       config: { scopes: [] },
       // Rate limiting runs before the body is parsed (push.ABUSE.4).
-      onRequest: async (request) => {
-        if (app.config.rateLimits.enabled && pushesByToken.hit(authOf(request).tokenId)) throw rateLimited(pushesByToken.retryAfter());
-      },
+      onRequest: pushOf,
       // The CLI always sends JSON (push.ENDPOINT.2); anything else would only fail validation with a puzzling detail.
       preParsing: async (request) => {
         const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
