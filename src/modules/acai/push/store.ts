@@ -14,6 +14,10 @@ export type PushSql = RawSql;
 // A push waits at most this long, for the branch lock included (Prisma's interactive transactions had the same bound).
 const STATEMENT_TIMEOUT_MS = 60_000;
 const QUERY_CANCELED = '57014';
+// The session does not hold the statements this connection is recorded to have prepared, or holds
+// one it is recorded not to have: a pooler in transaction mode handed it another backend (PgBouncer
+// tracks protocol-level statements only, never SQL PREPARE), or something deallocated them.
+const PREPARED_STATE_WRONG = new Set(['26000', '42P05']);
 
 /** A transaction-scoped advisory lock key for `parts` (a 64-bit hash, so unrelated keys rarely share a lock). */
 export function lockKey(...parts: string[]): bigint {
@@ -93,9 +97,11 @@ export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => (broken = true));
+    const { code } = error as { code?: string };
     // Whether a PREPARE sent with a failed query still exists is not worth knowing: a new connection starts clean.
-    if (preparing !== null) broken = true;
-    if ((error as { code?: string }).code === QUERY_CANCELED) throw unavailable('The push waited too long for its branch; retry shortly');
+    // So does one whose recorded statements proved wrong, or every later push on it would fail the same way.
+    if (preparing !== null || (code !== undefined && PREPARED_STATE_WRONG.has(code))) broken = true;
+    if (code === QUERY_CANCELED) throw unavailable('The push waited too long for its branch; retry shortly');
     throw error;
   } finally {
     client.release(broken);
