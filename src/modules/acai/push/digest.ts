@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PushPlan } from './plan.js';
 
-/** Bump when the plan's shape or meaning changes, so that no replay stored before answers a push after. */
-const DIGEST_VERSION = 1;
+/**
+ * Bump when the plan's shape or meaning changes, or what the route accepts (the body schema, the
+ * caps' rules, the scope checks): the raw digest (raw-replay.ts) stands for a body the full path
+ * accepted, so no replay stored before may answer a push after.
+ */
+export const DIGEST_VERSION = 1;
 
 /**
  * SHA-256 of everything a push's answer depends on besides the stored data: the plan (branch,

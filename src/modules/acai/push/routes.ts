@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyRequest } from 'fastify';
 import { authOf, requireScopes } from '../../../plugins/auth.js';
 import { AppError, forbidden } from '../../../lib/errors.js';
 import type { Scope } from '../../../lib/auth/scopes.js';
@@ -7,6 +8,7 @@ import { acaiPushBody, pushResponse } from './schemas.js';
 import { checkCaps } from './caps.js';
 import { planPush } from './plan.js';
 import { push } from './service.js';
+import { rawReplay } from './raw-replay.js';
 import { logAbuseRejection, rejectedPush } from '../abuse-log.js';
 
 const PUSH_SCOPES: readonly Scope[] = ['specs:write', 'refs:write'];
@@ -15,6 +17,10 @@ const PUSH_SCOPES: readonly Scope[] = ['specs:write', 'refs:write'];
 export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) {
   const settings = app.config.acaiPush;
   const pushOf = app.perMinuteLimit('pushes', settings.requestsPerMinute, (request) => authOf(request).tokenId);
+  // An identical body is answered from its replay before it is parsed (raw-replay.ts); this
+  // plugin's JSON parser serves only this route.
+  const raw = rawReplay(app, settings.caps);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer) => raw.parse(request, body));
 
   app.addHook('onError', async (request, reply, error) => logAbuseRejection(rejectedPush, request, reply.statusCode, error));
 
@@ -34,6 +40,7 @@ export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) 
           throw new AppError(415, 'unsupported_media_type', `Content-Type must be application/json, got '${mediaType.slice(0, 100) || 'none'}'`);
         }
       },
+      preValidation: raw.answer,
       schema: {
         tags: ['acai'],
         summary: 'Push specs and code references of one branch',
@@ -53,7 +60,7 @@ export const pushRoutes: FastifyPluginAsyncZod = async function pushRoutes(app) 
       checkCaps(body, settings.caps);
       const plan = planPush(body);
       const access = { mayWriteImpls: auth.scopes.has('impls:write'), requireImplsWrite: () => requireScopes(auth, ['impls:write']) };
-      return { data: await push(app.db, auth.teamId, plan, access) };
+      return { data: await push(app.db, auth.teamId, plan, access, raw.missOf(request)) };
     },
   );
 };

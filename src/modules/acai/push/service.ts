@@ -18,6 +18,12 @@ export interface PushResult {
   warnings: string[];
 }
 
+/** A body that missed its raw-digest lookup (raw-replay.ts): its digest, and the team's data version that read saw. */
+export interface RawMiss {
+  digest: Buffer;
+  version: string;
+}
+
 export interface PushAuth {
   /** Whether the token holds impls:write (part of the digest: it decides what a push may create). */
   mayWriteImpls: boolean;
@@ -29,7 +35,9 @@ export interface PushAuth {
  * POST /push, in at most three round trips whatever its size. An identical push on unchanged
  * data is answered from the first, one read with no lock and no write (findReplay): the stored
  * answer of this branch's last push, when its digest matches and the team's data version has not
- * moved since.
+ * moved since. A large body was looked up by its raw digest before it was parsed (raw-replay.ts):
+ * that read's version stands in for this one, so a push that changes something still takes three
+ * round trips; a re-formatted copy of a large push then takes the full path, which writes no row.
  *
  * Otherwise ONE transaction (push.TX.1) of two round trips: any rejection rolls back the branch,
  * product, implementation, specs and refs alike. The first takes a transaction-scoped lock on
@@ -39,9 +47,9 @@ export interface PushAuth {
  * warnings are decided here, and the second round trip writes it all in one statement with COMMIT
  * (write.ts).
  */
-export async function push(db: PushDatabase, teamId: string, plan: PushPlan, auth: PushAuth): Promise<PushResult> {
+export async function push(db: PushDatabase, teamId: string, plan: PushPlan, auth: PushAuth, raw: RawMiss | null = null): Promise<PushResult> {
   const digest = pushDigest(plan, auth.mayWriteImpls);
-  const seen = await findReplay<PushResult>(rawSql(db.pool, db), teamId, plan, digest);
+  const seen = raw ? { version: raw.version, response: null } : await findReplay<PushResult>(rawSql(db.pool, db), teamId, plan, digest);
   if (seen.response) return seen.response;
 
   const now = new Date();
@@ -75,6 +83,7 @@ export async function push(db: PushDatabase, teamId: string, plan: PushPlan, aut
       linkId: decision.linkId,
       wroteBefore: branch.written || decision.linkId !== null,
       digest,
+      rawDigest: raw?.digest ?? null,
       seenVersion: seen.version,
       // Once this push has committed, the same push again writes nothing and finds everything as this one left it.
       replay: answer(0, 0),

@@ -129,3 +129,20 @@ export async function findReplay<T>(db: PushSql, teamId: string, plan: PushPlan,
       FROM team`;
   return rows[0]!;
 }
+
+/**
+ * The team's acai data version now, and the stored answer of the push whose raw digest
+ * (raw-replay.ts) is `rawDigest` if it was stored at that version: one indexed read in one
+ * snapshot, like findReplay, whose version it can stand in for. The digest covers the team; the
+ * join on it only keeps another team's row out beyond doubt.
+ */
+export async function findRawReplay<T>(db: PushSql, teamId: string, rawDigest: Buffer): Promise<Replay<T>> {
+  const rows = await db.$queryPrepared<{ version: string; response: T | null }[]>`
+    WITH team AS (SELECT coalesce((SELECT version FROM acai_team_versions WHERE team_id = ${teamId}::uuid), 0) AS version)
+    SELECT team.version::text AS version,
+           (SELECT r.response FROM acai_push_replays r JOIN branches b ON b.id = r.branch_id
+             WHERE r.raw_digest = ${rawDigest}::bytea AND b.team_id = ${teamId}::uuid AND r.version = team.version
+             LIMIT 1) AS response
+      FROM team`;
+  return rows[0]!;
+}

@@ -23,6 +23,8 @@ export interface WriteInput {
   /** Whether this push has written already (the branch row) or certainly writes (a link). */
   wroteBefore: boolean;
   digest: Buffer;
+  /** The raw body's digest (raw-replay.ts), stored with the replay; null when the body was not digested. */
+  rawDigest: Buffer | null;
   /** The version findReplay saw before the transaction began. */
   seenVersion: string;
   /** What an identical push answers once this one has committed. */
@@ -65,6 +67,7 @@ export function writeStatement(input: WriteInput): PushStatement {
     refs: [...plan.refs].map(([feature_name, refs]) => ({ id: uuidv7(), feature_name, refs })),
     override: plan.override,
     digest: input.digest.toString('hex'),
+    raw_digest: input.rawDigest?.toString('hex') ?? null,
     seen_version: input.seenVersion,
     replay: input.replay,
   };
@@ -127,11 +130,11 @@ const WRITE = `
     ), team AS (
       SELECT coalesce((SELECT version FROM bumped), (SELECT version FROM acai_team_versions WHERE team_id = (SELECT team FROM p)), 0) AS version
     ), replay AS (
-      INSERT INTO acai_push_replays AS r (branch_id, digest, version, response, updated_at)
-      SELECT p.branch, decode(d->>'digest', 'hex'), team.version, d->'replay', p.now
+      INSERT INTO acai_push_replays AS r (branch_id, digest, raw_digest, version, response, updated_at)
+      SELECT p.branch, decode(d->>'digest', 'hex'), decode(d->>'raw_digest', 'hex'), team.version, d->'replay', p.now
         FROM p, team, wrote
        WHERE team.version = (d->>'seen_version')::bigint + CASE WHEN wrote.yes THEN 1 ELSE 0 END
       ON CONFLICT (branch_id) DO UPDATE
-         SET digest = EXCLUDED.digest, version = EXCLUDED.version, response = EXCLUDED.response, updated_at = EXCLUDED.updated_at
+         SET digest = EXCLUDED.digest, raw_digest = EXCLUDED.raw_digest, version = EXCLUDED.version, response = EXCLUDED.response, updated_at = EXCLUDED.updated_at
     )
     SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM spec_rows`;
