@@ -234,32 +234,50 @@ async function floorLargePush(teamAuthTeamName: string, branchName: string, body
 /** The request pool size of the server the bench started (DB_POOL_SIZE less the job runner's share). */
 const serverPoolSize = loadConfig({ ...(process.env as Record<string, string>), DATABASE_URL: database.url, DATA_DIR: join(scratch, 'data'), JOBS: 'on' }).database.poolSize;
 let floorApp = null as Awaited<ReturnType<typeof buildApp>> | null;
+/** The app in this process, on its own pool of `poolSize` connections of the bench database. */
+async function inProcessApp(poolSize: number) {
+  const config = loadConfig({ DATABASE_URL: benchUrl.toString(), DB_POOL_SIZE: String(poolSize), DATA_DIR: join(scratch, 'floor-app'), RATE_LIMITS: 'off', JOBS: 'off', LOG_LEVEL: 'warn' });
+  const own = poolSize === 2 ? db : await openDatabase(config, { logger, migrate: false });
+  const app = await buildApp({ config, db: own, logger });
+  return { app, close: async () => (await app.close(), own === db ? undefined : own.close()) };
+}
 
 /**
  * Small pushes to each of `branches` run by the server's own code in this process (no HTTP
  * server, same database), their statements captured and replayed by plain pg clients: the
  * throughput the database itself allows for those statements at the bench's concurrency.
+ * A connection's first push may send more than the later ones (statements it prepares once):
+ * that form is captured from pushes on fresh connections and sent once on each replay
+ * connection before the measurement, as the server's own warm-up requests do.
  */
 async function smallPushFloor(auth: string, branches: string[]): Promise<FloorResult & { templates: number }> {
-  floorApp ??= await buildApp({
-    config: loadConfig({ DATABASE_URL: benchUrl.toString(), DB_POOL_SIZE: '2', DATA_DIR: join(scratch, 'floor-app'), RATE_LIMITS: 'off', JOBS: 'off', LOG_LEVEL: 'warn' }),
-    db,
-    logger,
-  });
-  const app = floorApp;
-  const push = async (branch: string, commit: string) => {
+  floorApp ??= (await inProcessApp(2)).app;
+  const pushOn = (app: NonNullable<typeof floorApp>) => async (branch: string, commit: string) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/push', headers: { authorization: auth }, payload: pushBody({ branch, specs: 1, requirements: 10, refs: 20, commit }) });
     if (res.statusCode >= 300) throw new Error(`floor capture: push -> ${res.statusCode} ${res.body.slice(0, 300)}`);
   };
+  const push = pushOn(floorApp);
   const templates: StatementTemplate[] = [];
   for (const branch of branches) {
     await push(branch, sha()); // the branch exists and the token is cached, as in the measured steady state
+    await push(branch, sha()); // both of the app's connections have served a push
     const [one, two] = [sha(), sha()];
     const first = await captureStatements(() => push(branch, one));
     const second = await captureStatements(() => push(branch, two));
     templates.push(statementTemplate(first, second));
   }
-  const result = await replayFloor(database.url, templates, { concurrency: CONNECTIONS, poolSize: serverPoolSize, seconds: SECONDS });
+  // The first push on a connection, twice, each on a fresh one-connection app.
+  const cold: Awaited<ReturnType<typeof captureStatements>>[] = [];
+  for (let i = 0; i < 2; i++) {
+    const fresh = await inProcessApp(1);
+    const commit = sha();
+    try {
+      cold.push(await captureStatements(() => pushOn(fresh.app)(branches[0]!, commit)));
+    } finally {
+      await fresh.close();
+    }
+  }
+  const result = await replayFloor(database.url, templates, { concurrency: CONNECTIONS, poolSize: serverPoolSize, seconds: SECONDS, firstOnConnection: statementTemplate(cold[0]!, cold[1]!) });
   if (result.errors > 0) progress(`SQL floor: ${result.errors} replayed requests failed; first: ${result.firstError}`);
   return { ...result, templates: templates.length };
 }

@@ -130,16 +130,20 @@ export interface FloorResult {
  * `concurrency` callers at once for `seconds`, each request on one connection of a pool of
  * `poolSize` (the server's request pool size).
  */
-export async function replayFloor(url: string, templates: StatementTemplate[], opts: { concurrency: number; poolSize: number; seconds: number }): Promise<FloorResult> {
+export async function replayFloor(
+  url: string,
+  templates: StatementTemplate[],
+  opts: { concurrency: number; poolSize: number; seconds: number; firstOnConnection?: StatementTemplate },
+): Promise<FloorResult> {
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize, application_name: 'bench-floor' });
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
-  const one = async () => {
-    const template = templates[Math.floor(Math.random() * templates.length)]!;
+  const one = async (pinned?: { client: pg.PoolClient; template: StatementTemplate }) => {
+    const template = pinned?.template ?? templates[Math.floor(Math.random() * templates.length)]!;
     const renewed = new Map<string, string>();
     const fresh: Fresh = (old) => renewed.get(old) ?? renewed.set(old, freshLike(old)).get(old)!;
-    const client = await pool.connect();
+    const client = pinned?.client ?? (await pool.connect());
     let broken = false;
     try {
       for (const [i, s] of template.statements.entries()) {
@@ -155,11 +159,14 @@ export async function replayFloor(url: string, templates: StatementTemplate[], o
       firstError ??= error instanceof Error ? error.message : String(error);
       await client.query('ROLLBACK').catch(() => undefined);
     } finally {
-      client.release(broken);
+      if (!pinned) client.release(broken);
     }
   };
   try {
-    await one(); // the connection's first statements are planned here, as the server's warm-up does
+    // Every connection first sends what a connection's first request sends (statements it prepares once).
+    const clients = await Promise.all(Array.from({ length: opts.poolSize }, () => pool.connect()));
+    for (const client of clients) await one({ client, template: opts.firstOnConnection ?? templates[0]! });
+    for (const client of clients) client.release();
     const until = performance.now() + opts.seconds * 1000;
     await Promise.all(
       Array.from({ length: opts.concurrency }, async () => {
