@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { codeFingerprint } from '../../../lib/code-fingerprint.js';
 import type { PushPlan } from './plan.js';
 
 /**
- * Bump when the plan's shape or meaning changes, or what the route accepts (the body schema, the
- * caps' rules, the scope checks): the raw digest (raw-replay.ts) stands for a body the full path
- * accepted, so no replay stored before may answer a push after.
+ * The code's fingerprint: a replay stands for an answer (and, for the raw digest of raw-replay.ts,
+ * an acceptance) of this exact code, so a deploy that changes the plan, the body schema, the caps'
+ * rules, the scope checks or the warnings never serves an answer stored by the code before it.
  */
-export const DIGEST_VERSION = 1;
+export const DIGEST_VERSION = codeFingerprint();
 
 /**
  * SHA-256 of everything a push's answer depends on besides the stored data: the plan (branch,
