@@ -35,6 +35,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
   /** Every connection this process opens: the request pool gets what the job runner leaves (jobPoolSize). */
   DB_POOL_SIZE: positiveInt.max(200).default(14),
+  /** SQL-level PREPARE of the push statements: off behind a pooler in transaction mode, which cannot track them. */
+  DB_SQL_PREPARE: envFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Default byte cap of a request body; modules may allow more on specific routes. */
   BODY_LIMIT_BYTES: positiveInt.default(1024 * 1024),
@@ -104,6 +106,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       dataDir: resolve(env.DATA_DIR),
       /** The request pool: DB_POOL_SIZE less the job runner's connections. */
       poolSize: env.DB_POOL_SIZE - jobConnections,
+      sqlPrepare: env.DB_SQL_PREPARE,
     },
     http: {
       bodyLimit: env.BODY_LIMIT_BYTES,

@@ -23,6 +23,11 @@ export interface Database {
    * kept per connection there.
    */
   singleSession: boolean;
+  /**
+   * Session statements prepared with SQL PREPARE may be kept per connection: not on one session
+   * shared by all (singleSession), nor behind a pooler in transaction mode (DB_SQL_PREPARE=false).
+   */
+  sqlPrepare: boolean;
   /** Raw SQL on the pool, for hot read paths (named statements where the database allows them). */
   sql: RawSql;
   ping(timeoutMs?: number): Promise<boolean>;
@@ -85,6 +90,7 @@ export async function openDatabase(config: Config, options: OpenDatabaseOptions)
     url,
     embedded: embedded !== undefined,
     singleSession,
+    sqlPrepare: !singleSession && config.database.sqlPrepare,
     sql: rawSql(pool, { singleSession }),
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;

@@ -112,6 +112,32 @@ describe('push: prepared statements per connection', () => {
   });
 });
 
+describe('push: DB_SQL_PREPARE=false (a pooler in transaction mode)', () => {
+  it('pushes PREPARE nothing in SQL: no session keeps a push statement for a later transaction, which a pooler may send elsewhere', async (ctx) => {
+    if (t.db.singleSession) return ctx.skip();
+    const pooled = await createTestApp({ env: { DB_SQL_PREPARE: 'false' } });
+    try {
+      const token = await pooled.token({ team: 'pooled' });
+      const r = repo('pooled');
+      for (let i = 0; i < 4; i += 1) {
+        const res = await pushWith(pooled, token, body(r, 'main', { commit_hash: SHA(String(i)), specs: [spec({ feature: 'cart', commit: SHA(String(i)) })] }));
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      }
+      const clients = await Promise.all(Array.from({ length: pooled.db.pool.idleCount }, () => pooled.db.pool.connect()));
+      try {
+        for (const client of clients) {
+          const { rows } = await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'acai_push%'`);
+          expect(rows).toEqual([]);
+        }
+      } finally {
+        for (const client of clients) client.release();
+      }
+    } finally {
+      await pooled.close();
+    }
+  });
+});
+
 describe('push: tenant isolation', () => {
   it('team B pushing team A\'s repository, branch, product, implementation and feature names touches and reads none of team A\'s rows', async () => {
     const r = repo('shared');

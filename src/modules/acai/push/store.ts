@@ -26,6 +26,8 @@ export function lockKey(...parts: string[]): bigint {
 
 export interface PushDatabase extends RawSqlTarget {
   pool: pg.Pool;
+  /** Whether each connection may PREPARE the statements once (Database.sqlPrepare). */
+  sqlPrepare: boolean;
 }
 
 /** A statement of the push transaction: its text, which reads its one value as the jsonb `$1`, and that value. */
@@ -55,7 +57,7 @@ const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
  * written into the text by jsonLiteral (literal.ts); the lock key is a number we computed. On
  * PostgreSQL each connection PREPAREs a statement the first time and EXECUTEs it after, as
  * planning them costs more than running them; not on PGlite, whose one session every connection
- * shares. Anything thrown before the commit, or by it, rolls back everything (push.TX.1).
+ * shares, nor with DB_SQL_PREPARE=false (a pooler in transaction mode). Anything thrown before the commit, or by it, rolls back everything (push.TX.1).
  */
 export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (connection: PushConnection) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();
@@ -68,7 +70,7 @@ export async function pushTransaction<T>(db: PushDatabase, lock: bigint, work: (
   const sqlOf = (statement: PushStatement) => {
     const value = jsonLiteral(statement.value);
     // A function as replacement: a literal may hold `$&` or `$'`, which a replacement string would expand.
-    if (db.singleSession) return statement.text.replace('$1', () => value);
+    if (!db.sqlPrepare) return statement.text.replace('$1', () => value);
     const execute = `EXECUTE ${statement.name}(${value})`;
     if (prepared.has(statement.name)) return execute;
     preparing = statement.name;
