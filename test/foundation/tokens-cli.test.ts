@@ -10,7 +10,8 @@ import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
 
 const run = promisify(execFile);
 
-describe('token CLI', () => {
+// Every test starts CLI processes (Node, tsx, a database pool): seconds each on a loaded machine.
+describe('token CLI', { timeout: 120_000 }, () => {
   let database: TestDatabase;
 
   async function cli(...args: string[]) {
