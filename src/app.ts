@@ -17,7 +17,7 @@ import metricsPlugin from './plugins/metrics.js';
 import { useErrorDialect, useErrorHandler, sendError, toAppError } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
-import healthRoutes from './modules/health/routes.js';
+import { healthRoutes } from './modules/health/routes.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
 /** Registers the modules of `alias` once more, without prefix, hidden from the OpenAPI document. */
 export async function registerRootAlias(app: FastifyInstance, alias: RootAlias): Promise<void> {
-  await app.register(async (scope) => {
+  await app.register(async function rootAlias(scope) {
     // No prefix, hence no not-found handler of its own: the root's picks the dialect by path.
     useErrorHandler(scope, alias.dialect);
     scope.addHook('onRoute', (route) => {

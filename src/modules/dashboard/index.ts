@@ -7,14 +7,14 @@ import { forbidden, notFound, unauthorized } from '../../lib/errors.js';
 import { toAppError } from '../../http/error-handler.js';
 import { BASE, SESSION_COOKIE, sendPage } from './context.js';
 import { errorPage } from './layout.js';
-import assetRoutes from './assets/routes.js';
-import signInRoutes, { logoutRoutes } from './sessions/routes.js';
+import { assetRoutes } from './assets/routes.js';
+import { logoutRoutes, signInRoutes } from './sessions/routes.js';
 import { csrfMatches, csrfToken, loadSession, READ_SCOPE } from './sessions/service.js';
-import homeRoutes from './home/routes.js';
-import matrixRoutes from './matrix/routes.js';
-import featurePageRoutes from './feature/routes.js';
-import requirementRoutes from './requirements/routes.js';
-import tokenPageRoutes from './tokens/routes.js';
+import { homeRoutes } from './home/routes.js';
+import { matrixRoutes } from './matrix/routes.js';
+import { featurePageRoutes } from './feature/routes.js';
+import { requirementRoutes } from './requirements/routes.js';
+import { tokenPageRoutes } from './tokens/routes.js';
 
 // Every page is HTML made here; styles and the one script come from this server. No inline
 // script or style, no external origin: the policy says exactly that.

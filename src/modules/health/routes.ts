@@ -5,7 +5,7 @@ const healthBody = z.object({ status: z.literal('ok') });
 const readyBody = z.object({ status: z.enum(['ready', 'unavailable']), database: z.enum(['up', 'down']) });
 
 /** Liveness (the process answers) and readiness (the database answers). No auth. */
-const healthRoutes: FastifyPluginAsyncZod = async function healthRoutes(app) {
+export const healthRoutes: FastifyPluginAsyncZod = async function healthRoutes(app) {
   app.get(
     '/_health',
     { schema: { tags: ['operations'], security: [], response: { 200: healthBody } }, logLevel: 'warn' },
@@ -23,5 +23,3 @@ const healthRoutes: FastifyPluginAsyncZod = async function healthRoutes(app) {
     },
   );
 };
-
-export default healthRoutes;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import tokenApiRoutes from './manage/routes.js';
+import { tokenApiRoutes } from './manage/routes.js';
 
 /** Team API tokens (`/api/tokens`): list, create, revoke; every route needs `team:admin`. */
 const tokensModule: FastifyPluginAsync = async function tokensModule(app) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { bindingRoutes } from './bindings/routes.js';
 import { deviceRoutes } from './devices/routes.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -16,9 +16,11 @@ export const WORKSPACE_ROOTS = ['/devices', '/workspace-bindings'] as const;
  * and their push and pull sessions, for the desktop bridge of the ACP platform.
  * What each feature owns, and the session lifecycle: ./README.md.
  */
-export default async function workspaceModule(app: FastifyInstance): Promise<void> {
+const workspaceModule: FastifyPluginAsync = async function workspaceModule(app) {
   app.addHook('onRequest', app.authenticate);
   await app.register(deviceRoutes);
   await app.register(bindingRoutes);
   await app.register(sessionRoutes);
-}
+};
+
+export default workspaceModule;

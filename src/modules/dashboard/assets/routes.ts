@@ -6,7 +6,7 @@ import { COPY_JS } from './copy-script.js';
 const etag = (text: string) => `"${createHash('sha256').update(text).digest('base64url').slice(0, 16)}"`;
 
 /** The stylesheet and the copy script, public (the sign-in page needs them) and cacheable. */
-const assetRoutes: FastifyPluginAsync = async function assetRoutes(app) {
+export const assetRoutes: FastifyPluginAsync = async function assetRoutes(app) {
   for (const [path, type, body] of [
     ['/assets/dashboard.css', 'text/css; charset=utf-8', DASHBOARD_CSS],
     ['/assets/copy.js', 'text/javascript; charset=utf-8', COPY_JS],
@@ -19,5 +19,3 @@ const assetRoutes: FastifyPluginAsync = async function assetRoutes(app) {
     });
   }
 };
-
-export default assetRoutes;

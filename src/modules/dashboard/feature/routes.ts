@@ -5,7 +5,7 @@ import { featureParams } from '../matrix/schemas.js';
 import { readCoverage } from '../matrix/service.js';
 import { featurePage } from './view.js';
 
-const featurePageRoutes: FastifyPluginAsyncZod = async function featurePageRoutes(app) {
+export const featurePageRoutes: FastifyPluginAsyncZod = async function featurePageRoutes(app) {
   app.get('/t/:team/p/:product/f/:feature', { schema: { hide: true, params: featureParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const { product, feature } = request.params;
@@ -15,5 +15,3 @@ const featurePageRoutes: FastifyPluginAsyncZod = async function featurePageRoute
     return sendPage(reply, featurePage(viewer, coverage, feature));
   });
 };
-
-export default featurePageRoutes;

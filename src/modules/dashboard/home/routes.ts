@@ -7,7 +7,7 @@ import { selectProducts, selectRecentPushes } from './store.js';
 
 const RECENT_PUSHES = 10;
 
-const homeRoutes: FastifyPluginAsyncZod = async function homeRoutes(app) {
+export const homeRoutes: FastifyPluginAsyncZod = async function homeRoutes(app) {
   app.get('/t/:team', { schema: { hide: true, params: teamParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const team = viewer.session.teamName;
@@ -43,5 +43,3 @@ const homeRoutes: FastifyPluginAsyncZod = async function homeRoutes(app) {
     );
   });
 };
-
-export default homeRoutes;

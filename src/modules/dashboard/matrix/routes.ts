@@ -4,12 +4,10 @@ import { productParams } from './schemas.js';
 import { readCoverage } from './service.js';
 import { matrixPage } from './view.js';
 
-const matrixRoutes: FastifyPluginAsyncZod = async function matrixRoutes(app) {
+export const matrixRoutes: FastifyPluginAsyncZod = async function matrixRoutes(app) {
   app.get('/t/:team/p/:product', { schema: { hide: true, params: productParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     const coverage = await readCoverage(app.db.prisma, viewer.session.teamId, request.params.product);
     return sendPage(reply, matrixPage(viewer, coverage));
   });
 };
-
-export default matrixRoutes;

@@ -8,7 +8,7 @@ import { requirementsPage } from './view.js';
 
 const path = '/t/:team/p/:product/i/:implementation/f/:feature';
 
-const requirementRoutes: FastifyPluginAsyncZod = async function requirementRoutes(app) {
+export const requirementRoutes: FastifyPluginAsyncZod = async function requirementRoutes(app) {
   const address = (params: z.infer<typeof implementationFeatureParams>) => ({
     productName: params.product,
     implementationName: params.implementation,
@@ -40,5 +40,3 @@ const requirementRoutes: FastifyPluginAsyncZod = async function requirementRoute
     return reply.code(303).header('location', `${back}?saved=${encodeURIComponent(acid)}`).send();
   });
 };
-
-export default requirementRoutes;

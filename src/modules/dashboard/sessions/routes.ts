@@ -57,7 +57,8 @@ ${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
   };
 }
 
-export default (async function signInRoutes(app, options: { sessionTtlMs: number }) {
+/** Sign-in pages and the two sign-in forms (token, one-time link); public routes. */
+export const signInRoutes: FastifyPluginAsyncZod<{ sessionTtlMs: number }> = async function signInRoutes(app, options) {
   const ttl = options.sessionTtlMs;
   // Failed sign-ins count against the client address like failed Bearer authentications do.
   const failureOf = app.perMinuteLimit('sign-in-failures', app.config.rateLimits.authFailuresPerMinute, clientAddressKey);
@@ -121,10 +122,10 @@ export default (async function signInRoutes(app, options: { sessionTtlMs: number
   app.get('/', { schema: { hide: true } }, async (request, reply) =>
     reply.code(303).header('location', request.dashboard ? teamUrl(request.dashboard.session.teamName) : `${BASE}/login`).send(),
   );
-}) satisfies FastifyPluginAsyncZod<{ sessionTtlMs: number }>;
+};
 
 /** Signing out ends the session in the database, not only in this browser; a member route (session and CSRF checked). */
-export const logoutRoutes: FastifyPluginAsyncZod = async (app) => {
+export const logoutRoutes: FastifyPluginAsyncZod = async function logoutRoutes(app) {
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     await endSession(app.db.prisma, viewerOf(request).session.idHash);
     void reply.clearCookie(SESSION_COOKIE, { path: BASE });

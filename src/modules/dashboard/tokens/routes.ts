@@ -8,7 +8,7 @@ import { revokePage, tokensPage } from './view.js';
 const DAY_MS = 86_400_000;
 
 /** The tokens page: the same service as /api/tokens, for members holding team:admin. */
-const tokenPageRoutes: FastifyPluginAsyncZod = async function tokenPageRoutes(app) {
+export const tokenPageRoutes: FastifyPluginAsyncZod = async function tokenPageRoutes(app) {
   app.get('/t/:team/tokens', { schema: { hide: true, params: teamParams } }, async (request, reply) => {
     const viewer = viewerOf(request);
     requireScope(viewer, 'team:admin');
@@ -43,5 +43,3 @@ const tokenPageRoutes: FastifyPluginAsyncZod = async function tokenPageRoutes(ap
     return reply.code(303).header('location', `${teamUrl(viewer.session.teamName, 'tokens')}?revoked=1`).send();
   });
 };
-
-export default tokenPageRoutes;

@@ -8,7 +8,7 @@ import { createTeamToken, getTeamToken, listTeamTokens, revokeTeamToken } from '
 const tags = ['tokens'];
 const config = { scopes: ['team:admin'] as const };
 
-const tokenApiRoutes: FastifyPluginAsyncZod = async function tokenApiRoutes(app) {
+export const tokenApiRoutes: FastifyPluginAsyncZod = async function tokenApiRoutes(app) {
   app.get(
     '/tokens',
     { config, schema: { tags, summary: "The team's API tokens, newest first (never the tokens themselves)", response: { 200: tokenListResponse, ...errorResponses('platform', [401, 403, 429]) } } },
@@ -57,5 +57,3 @@ const tokenApiRoutes: FastifyPluginAsyncZod = async function tokenApiRoutes(app)
     },
   );
 };
-
-export default tokenApiRoutes;

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { noContent } from '../schemas.js';
@@ -11,8 +10,7 @@ const read = { scopes: ['workspace:read'] } as const;
 const write = { scopes: ['workspace:write'] } as const;
 
 /** `/workspace-bindings`: create, list, read, update, delete (sessions: ../sessions/routes.ts). */
-export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
+export const bindingRoutes: FastifyPluginAsyncZod = async function bindingRoutes(app) {
   app.post(
     '/workspace-bindings',
     {
@@ -66,4 +64,4 @@ export async function bindingRoutes(fastify: FastifyInstance): Promise<void> {
       return reply.code(204).send(null);
     },
   );
-}
+};

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { authOf } from '../../../plugins/auth.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { noContent } from '../schemas.js';
@@ -9,8 +8,7 @@ import { createDevice, deleteDevice, getDevice, heartbeat, listDevices, toDevice
 const tags = ['workspace devices'];
 
 /** `/devices`: register, list, read, update, delete, heartbeat. */
-export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<ZodTypeProvider>();
+export const deviceRoutes: FastifyPluginAsyncZod = async function deviceRoutes(app) {
   const limits = app.config.workspace;
   const { createDevice: createBody, updateDevice: updateBody, heartbeat: heartbeatBody } = deviceRequestSchemas(limits);
   const body = (device: Parameters<typeof toDeviceBody>[0]) => ({ device: toDeviceBody(device, limits.deviceOfflineAfterMs) });
@@ -67,4 +65,4 @@ export async function deviceRoutes(fastify: FastifyInstance): Promise<void> {
     },
     async (request) => body(await heartbeat(app.db.prisma, authOf(request).teamId, request.params.id, request.body)),
   );
-}
+};

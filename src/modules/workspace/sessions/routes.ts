@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
 import { compiledSuccessSerializer } from '../../../http/compiled-serializer.js';
@@ -15,8 +14,10 @@ const write = { scopes: ['workspace:write'] } as const;
 // Daemons retry prepares and poll sessions: their responses are written by compiled serialisers.
 const serializerCompiler = compiledSuccessSerializer;
 
+type App = Parameters<FastifyPluginAsyncZod>[0];
+
 /** Room for the largest allowed payload plus metadata and signature, so oversize is reported per field (400) first. */
-function bodyLimitFor(app: FastifyInstance, payloadMaxBytes: number): number {
+function bodyLimitFor(app: App, payloadMaxBytes: number): number {
   const limits = app.config.workspace;
   return Math.max(app.config.http.bodyLimit, payloadMaxBytes + limits.metadataMaxBytes + limits.signatureMaxLength * 6 + 4096);
 }
@@ -32,8 +33,7 @@ interface Flavour {
 }
 
 /** Prepare, list, get and cancel: identical for push and pull sessions apart from names. */
-function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
-  const typed = app.withTypeProvider<ZodTypeProvider>();
+function registerLifecycle(app: App, flavour: Flavour) {
   const { kind, segment, key } = flavour;
   const { prepare } = sessionRequestSchemas(app.config.workspace);
   const single = z.object({ [key]: flavour.body });
@@ -47,7 +47,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     return [p.bindingId!, p[`${key}Id`]!] as const;
   };
 
-  typed.post(
+  app.post(
     base,
     {
       config: write,
@@ -72,7 +72,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     },
   );
 
-  typed.get(
+  app.get(
     base,
     {
       config: read,
@@ -90,13 +90,13 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
     },
   );
 
-  typed.get(
+  app.get(
     `${base}/:${key}Id`,
     { config: read, serializerCompiler, schema: { tags, params, response: { 200: single, ...errorResponses('workspace', [401, 403, 404, 429]) } } },
     async (request) => wrap(await sessions.getSession(app.db.prisma, kind, authOf(request).teamId, ...ids(request))),
   );
 
-  typed.post(
+  app.post(
     `${base}/:${key}Id/cancel`,
     {
       config: write,
@@ -113,8 +113,7 @@ function registerLifecycle(app: FastifyInstance, flavour: Flavour) {
 }
 
 /** apply-preview and apply-result of a pull session (see README.md). */
-function registerPullApply(app: FastifyInstance) {
-  const typed = app.withTypeProvider<ZodTypeProvider>();
+function registerPullApply(app: App) {
   const { applyPreview, applyResult } = sessionRequestSchemas(app.config.workspace);
   const base = '/workspace-bindings/:bindingId/pull-sessions/:pullSessionId';
   const options = <B extends typeof applyPreview | typeof applyResult>(body: B) => ({
@@ -136,14 +135,14 @@ function registerPullApply(app: FastifyInstance) {
     updated: out.updated,
   });
 
-  typed.post(`${base}/apply-preview`, options(applyPreview), async (request) => {
+  app.post(`${base}/apply-preview`, options(applyPreview), async (request) => {
     const { previewSignature: signature, preview: payload, metadata } = request.body;
     const { bindingId, pullSessionId } = request.params;
     const teamId = authOf(request).teamId;
     return respond(await sessions.applyToPull(app.db.prisma, teamId, bindingId, pullSessionId, 'preview', { signature, payload, metadata }));
   });
 
-  typed.post(`${base}/apply-result`, options(applyResult), async (request) => {
+  app.post(`${base}/apply-result`, options(applyResult), async (request) => {
     const { resultSignature: signature, result: payload, metadata } = request.body;
     const { bindingId, pullSessionId } = request.params;
     const teamId = authOf(request).teamId;
@@ -152,7 +151,7 @@ function registerPullApply(app: FastifyInstance) {
 }
 
 /** `/workspace-bindings/{bindingId}/push-sessions` and `.../pull-sessions`. */
-export async function sessionRoutes(app: FastifyInstance): Promise<void> {
+export const sessionRoutes: FastifyPluginAsyncZod = async function sessionRoutes(app) {
   registerLifecycle(app, {
     kind: sessions.PUSH,
     segment: 'push-sessions',
@@ -168,4 +167,4 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     toBody: sessions.toPullSessionBody,
   });
   registerPullApply(app);
-}
+};
