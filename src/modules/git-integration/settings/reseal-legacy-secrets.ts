@@ -3,12 +3,19 @@ import type { PrismaClient } from '../../../db/database.js';
 import type { Tx } from '../../../db/handles.js';
 import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
-import { readSealedCredentials, readSealedPrivateKey, replaceSealedCredentials, replaceSealedPrivateKey } from './store.js';
+import {
+  countUnrecordedLegacyValues,
+  deleteLegacyReseal,
+  listLegacyReseals,
+  lockLegacyReseals,
+  readSealedCredentials,
+  readSealedPrivateKey,
+  replaceSealedCredentials,
+  replaceSealedPrivateKey,
+} from './store.js';
 
 const LEGACY_PREFIX = `${LEGACY_VERSION}.`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Serialises the pass between instances starting at once (PGlite: its one-transaction-at-a-time server does). */
-const RESEAL_LOCK_KEY = 0x5e_a1_1e_9a_c7n;
 
 export interface ResealOutcome {
   resealed: number;
@@ -32,16 +39,6 @@ interface LegacyColumn {
   countUnrecorded(tx: Tx): Promise<number>;
 }
 
-const unrecorded = async (tx: Tx, table: string, column: string, rowId: string): Promise<number> => {
-  // Identifiers come from the fixed map below, never from the database.
-  const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
-    `SELECT count(*)::int AS n FROM "${table}" t WHERE t."${column}" LIKE 'v1.%'
-       AND NOT EXISTS (SELECT 1 FROM legacy_secret_reseals r WHERE r.table_name = $1 AND r.row_id = t."${rowId}"::text)`,
-    table,
-  );
-  return rows[0]?.n ?? 0;
-};
-
 const COLUMNS: Record<string, LegacyColumn> = {
   git_integration_configs: {
     async read(tx, rowId) {
@@ -50,13 +47,13 @@ const COLUMNS: Record<string, LegacyColumn> = {
     },
     replace: replaceSealedCredentials,
     context: (teamId) => gitCredentialsContext(teamId),
-    countUnrecorded: (tx) => unrecorded(tx, 'git_integration_configs', 'encrypted_credentials', 'team_id'),
+    countUnrecorded: (tx) => countUnrecordedLegacyValues(tx, 'git_integration_configs'),
   },
   git_ssh_keys: {
     read: readSealedPrivateKey,
     replace: replaceSealedPrivateKey,
     context: (teamId, rowId) => sshPrivateKeyContext(teamId, rowId),
-    countUnrecorded: (tx) => unrecorded(tx, 'git_ssh_keys', 'encrypted_private_key', 'id'),
+    countUnrecorded: (tx) => countUnrecordedLegacyValues(tx, 'git_ssh_keys'),
   },
 };
 
@@ -95,8 +92,8 @@ export async function resealLegacySecrets(prisma: PrismaClient, secrets: SecretB
   return prisma.$transaction(
     async (tx) => {
       const outcome: ResealOutcome = { resealed: 0, unreadable: 0, refused: 0 };
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESEAL_LOCK_KEY})`;
-      for (const entry of await tx.legacySecretReseal.findMany()) {
+      await lockLegacyReseals(tx);
+      for (const entry of await listLegacyReseals(tx)) {
         const result = await resealRecorded(tx, secrets, entry);
         if (result === 'unreadable') {
           outcome.unreadable++;
@@ -104,7 +101,7 @@ export async function resealLegacySecrets(prisma: PrismaClient, secrets: SecretB
         }
         outcome.resealed += result;
         // Re-sealed, saved again since, row gone, or not the recorded value: the entry is spent.
-        await tx.legacySecretReseal.delete({ where: { tableName_rowId: { tableName: entry.tableName, rowId: entry.rowId } } });
+        await deleteLegacyReseal(tx, entry);
       }
       for (const column of Object.values(COLUMNS)) outcome.refused += await column.countUnrecorded(tx);
       return outcome;

@@ -306,6 +306,40 @@ export async function replaceSealedPrivateKey(db: Db, id: string, old: string, n
   return (await db.gitSshKey.updateMany({ where: { id, encryptedPrivateKey: old }, data: { encryptedPrivateKey: next } })).count;
 }
 
+// ── legacy_secret_reseals (the one-off v1 -> v2 upgrade, reseal-legacy-secrets.ts) ──
+
+/** Serialises the pass between instances starting at once (PGlite: its one-transaction-at-a-time server does). */
+const RESEAL_LOCK_KEY = 0x5e_a1_1e_9a_c7n;
+
+export async function lockLegacyReseals(tx: Tx): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RESEAL_LOCK_KEY})`;
+}
+
+export function listLegacyReseals(tx: Tx) {
+  return tx.legacySecretReseal.findMany();
+}
+
+export async function deleteLegacyReseal(tx: Tx, entry: { tableName: string; rowId: string }): Promise<void> {
+  await tx.legacySecretReseal.delete({ where: { tableName_rowId: { tableName: entry.tableName, rowId: entry.rowId } } });
+}
+
+/** The sealed column and row key of each table that held v1 envelopes; identifiers never come from the database. */
+const LEGACY_COLUMNS = {
+  git_integration_configs: { column: 'encrypted_credentials', rowId: 'team_id' },
+  git_ssh_keys: { column: 'encrypted_private_key', rowId: 'id' },
+} as const;
+
+/** Rows of `table` holding a v1 value with no entry left in legacy_secret_reseals: refused for good. */
+export async function countUnrecordedLegacyValues(tx: Tx, table: keyof typeof LEGACY_COLUMNS): Promise<number> {
+  const { column, rowId } = LEGACY_COLUMNS[table];
+  const rows = await tx.$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM "${table}" t WHERE t."${column}" LIKE 'v1.%'
+       AND NOT EXISTS (SELECT 1 FROM legacy_secret_reseals r WHERE r.table_name = $1 AND r.row_id = t."${rowId}"::text)`,
+    table,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 // ── The remote view (refresh/) and the webhook (webhook-secret.ts, webhooks/) ──
 
 /** What a refresh measured: commits on `branch` touching the prefix since the last synced commit. */
