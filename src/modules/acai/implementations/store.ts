@@ -8,21 +8,32 @@ import { MAX_CHAIN_DEPTH, type ChainBranch, type ChainLink, type ImplementationC
 // creates and links them, in push/write.ts.)
 
 /**
- * Recursive CTE `chain(root_id, impl_id, impl_name, depth)` over the ancestors of every
- * implementation selected by `roots` (a query returning `id`), within each root's product.
- * The visited path guards against cycles.
+ * Recursive CTE `chain(root_id, impl_id, impl_name, parent_id, product_id, depth, path)` over the
+ * ancestors of every implementation selected by the roots query (one returning `id`), within each
+ * root's product, nearest first (depth 0 is the root). The visited path guards against cycles.
+ * The one definition of the inheritance walk: implementation lookups and lists here, the push's
+ * context statement (push/context.ts, sent as text) and the dashboard's coverage matrix.
  */
-function chainCte(roots: Prisma.Sql): Prisma.Sql {
-  return Prisma.sql`chain(root_id, impl_id, impl_name, parent_id, product_id, depth, path) AS (
+const CHAIN_HEAD = `chain(root_id, impl_id, impl_name, parent_id, product_id, depth, path) AS (
       SELECT i.id, i.id, i.name, i.parent_implementation_id, i.product_id, 0, ARRAY[i.id]
         FROM implementations i
-       WHERE i.id IN (${roots})
+       WHERE i.id IN (`;
+const CHAIN_TAIL = `)
       UNION ALL
       SELECT c.root_id, p.id, p.name, p.parent_implementation_id, p.product_id, c.depth + 1, c.path || p.id
         FROM chain c
         JOIN implementations p ON p.id = c.parent_id AND p.product_id = c.product_id
        WHERE NOT p.id = ANY(c.path) AND c.depth < ${MAX_CHAIN_DEPTH}
     )`;
+
+/** The chain CTE for a tagged statement (the roots query may carry parameters). */
+export function chainCte(roots: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(CHAIN_HEAD)}${roots}${Prisma.raw(CHAIN_TAIL)}`;
+}
+
+/** The chain CTE for a statement kept as text (a named prepared statement); `roots` is trusted SQL text. */
+export function chainCteText(roots: string): string {
+  return CHAIN_HEAD + roots + CHAIN_TAIL;
 }
 
 interface ContextRow {

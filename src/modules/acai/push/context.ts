@@ -1,4 +1,5 @@
 import { uuidv7 } from '../../../lib/ids.js';
+import { chainCteText } from '../implementations/store.js';
 import type { PushPlan } from './plan.js';
 import type { PushStatement } from './store.js';
 
@@ -104,16 +105,9 @@ const CONTEXT = `
       SELECT DISTINCT jsonb_array_elements_text(d->'acids') AS acid FROM p
     ), ref_features AS (
       SELECT DISTINCT jsonb_array_elements_text(d->'ref_features') AS name FROM p
-    ), chain AS (
-      SELECT c.id AS candidate, i.id, i.parent_implementation_id, i.product_id, 0 AS depth
-        FROM (SELECT id FROM tracked UNION SELECT id FROM named UNION SELECT id FROM parent) c
-        JOIN implementations i ON i.id = c.id
-       WHERE EXISTS (SELECT 1 FROM acids)
-      UNION ALL
-      SELECT c.candidate, i.id, i.parent_implementation_id, i.product_id, c.depth + 1
-        FROM implementations i JOIN chain c ON i.id = c.parent_implementation_id
-       WHERE c.depth < 16
-    ), scope AS (
+    ), ${chainCteText(`SELECT id FROM (SELECT id FROM tracked UNION SELECT id FROM named UNION SELECT id FROM parent) candidates
+                          WHERE EXISTS (SELECT 1 FROM acids)`)},
+    scope AS (
       -- The pushed branch, in any product (refs are product-blind), without the rows this push
       -- overwrites: their pushed content is added in warnings.ts. Its own entries in a chain are
       -- left out, as the pushed branch comes first anyway.
@@ -122,9 +116,9 @@ const CONTEXT = `
        WHERE s.branch_id = (SELECT id FROM branch)
          AND NOT coalesce(s.product_id = (SELECT id FROM prod) AND s.feature_name IN (SELECT jsonb_array_elements_text(d->'spec_features') FROM p), false)
       UNION ALL
-      SELECT s.feature_name, s.requirements, c.candidate, c.depth
+      SELECT s.feature_name, s.requirements, c.root_id AS candidate, c.depth
         FROM chain c
-        JOIN tracked_branches tb ON tb.implementation_id = c.id AND tb.branch_id <> (SELECT id FROM branch)
+        JOIN tracked_branches tb ON tb.implementation_id = c.impl_id AND tb.branch_id <> (SELECT id FROM branch)
         JOIN specs s ON s.branch_id = tb.branch_id AND s.product_id = c.product_id
     ), definitions AS (
       SELECT DISTINCT ON (scope.candidate, r.key) scope.candidate, r.key AS acid,

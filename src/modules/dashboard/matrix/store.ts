@@ -1,6 +1,6 @@
 import { Prisma } from '../../../generated/prisma/client.js';
 import type { Sql } from '../../../db/handles.js';
-import { MAX_CHAIN_DEPTH } from '../../acai/domain/inheritance.js';
+import { chainCte } from '../../acai/implementations/store.js';
 import { STATUS_VALUES } from '../../acai/domain/state.js';
 
 // The coverage of a product in ONE statement: every active implementation, and for each the
@@ -39,15 +39,7 @@ export async function selectCoverage(db: Sql, teamId: string, productName: strin
        ORDER BY (name = ${productName}) DESC, id LIMIT 1
     ),
     -- every active implementation of the product (root) with its ancestors in the product, nearest first
-    chain(root_id, impl_id, impl_name, parent_id, depth, path) AS (
-      SELECT i.id, i.id, i.name, i.parent_implementation_id, 0, ARRAY[i.id]
-        FROM implementations i JOIN product p ON p.id = i.product_id
-       WHERE i.team_id = ${teamId}::uuid AND i.is_active
-      UNION ALL
-      SELECT c.root_id, a.id, a.name, a.parent_implementation_id, c.depth + 1, c.path || a.id
-        FROM chain c JOIN implementations a ON a.id = c.parent_id
-       WHERE a.product_id = (SELECT id FROM product) AND NOT a.id = ANY(c.path) AND c.depth < ${MAX_CHAIN_DEPTH}
-    ),
+    ${chainCte(Prisma.sql`SELECT i.id FROM implementations i JOIN product p ON p.id = i.product_id WHERE i.team_id = ${teamId}::uuid AND i.is_active`)},
     chain_branches AS (
       SELECT c.root_id, tb.branch_id, min(c.depth) AS depth
         FROM chain c JOIN tracked_branches tb ON tb.implementation_id = c.impl_id
