@@ -68,6 +68,44 @@ describe('statuses in the bracket form filters exactly like the bare form', () =
   });
 });
 
+describe('statuses in the indexed form (statuses[0]=..., what qs sends by default) filters like the bare form', () => {
+  const indexed = (...values: string[]): [string, string][] => values.map((v, i) => [`statuses[${i}]`, v]);
+
+  it('on both endpoints, raw and encoded', async () => {
+    for (const values of [['accepted'], ['null'], ['completed', 'null'], ['rejected']]) {
+      const [plainList, indexedList] = await Promise.all([worklist(bare(...values)), worklist(indexed(...values))]);
+      expect(indexedList.status, JSON.stringify(indexedList.body)).toBe(200);
+      expect(indexedList.body, values.join(',')).toEqual(plainList.body);
+      const [plainContext, indexedContext] = await Promise.all([context(bare(...values)), context(indexed(...values))]);
+      expect(indexedContext.body, values.join(',')).toEqual(plainContext.body);
+    }
+    expect(featureNames(await worklist(indexed('rejected')))).toEqual([]);
+    const base = '/api/v1/feature-context?product_name=api&implementation_name=prod&feature_name=auth';
+    for (const query of ['&statuses[0]=null', '&statuses%5B0%5D=null', '&statuses%5b0%5d=null']) {
+      const res = await t.http().get(`${base}${query}`).set('authorization', `Bearer ${token}`);
+      expect(res.status, query).toBe(200);
+      expect(acids(res), query).toEqual(['auth.LOGIN.2']);
+    }
+  });
+
+  it('an invalid value in the indexed form is a 422 naming it', async () => {
+    const res = await worklist(indexed('completed', 'done'));
+    expect(res.status).toBe(422);
+    expect(res.body.errors.detail).toMatch(/querystring\.statuses\.1 has unknown value "done"/);
+  });
+
+  it('a bracketed key in no known form is a 422 naming it, where it used to be ignored (an unfiltered answer)', async () => {
+    for (const key of ['statuses[x]', 'statuses[][]']) {
+      for (const call of [worklist, context]) {
+        const res = await call([[key, 'rejected']]);
+        expect(res.status, key).toBe(422);
+        expect(res.body.errors.status).toBe('UNPROCESSABLE_ENTITY');
+        expect(res.body.errors.detail).toContain(`querystring.${key} is not a form of a query parameter`);
+      }
+    }
+  });
+});
+
 describe('an invalid value is a 422 naming it, in either form', () => {
   for (const [form, statuses] of [
     ['bare', bare] as const,
@@ -102,12 +140,24 @@ describe('an invalid value is a 422 naming it, in either form', () => {
 
 describe('foldBracketArrays', () => {
   it('merges `name[]` into `name`, bare values first, and leaves other keys alone', () => {
-    const query: Record<string, unknown> = { 'statuses[]': ['null', 'completed'], statuses: 'accepted', product_name: 'api', 'a[b]': 'x' };
+    const query: Record<string, unknown> = { 'statuses[]': ['null', 'completed'], statuses: 'accepted', product_name: 'api', 'a[': 'x' };
     foldBracketArrays(query);
-    expect(query).toEqual({ statuses: ['accepted', 'null', 'completed'], product_name: 'api', 'a[b]': 'x' });
+    expect(query).toEqual({ statuses: ['accepted', 'null', 'completed'], product_name: 'api', 'a[': 'x' });
     const single: Record<string, unknown> = { 'statuses[]': 'null' };
     foldBracketArrays(single);
     expect(single).toEqual({ statuses: ['null'] });
+  });
+
+  it('merges `name[<n>]` (the qs default) by index after the other spellings', () => {
+    const query: Record<string, unknown> = { 'statuses[10]': 'rejected', 'statuses[1]': 'null', statuses: 'accepted', 'statuses[]': 'assigned', 'statuses[0]': 'completed' };
+    foldBracketArrays(query);
+    expect(query).toEqual({ statuses: ['accepted', 'assigned', 'completed', 'null', 'rejected'] });
+  });
+
+  it('any other bracketed key is refused by name, never ignored', () => {
+    for (const key of ['statuses[x]', 'statuses[][]', 'statuses[0][1]', 'a[b]', '[]', 'statuses[-1]', 'statuses[1234567]']) {
+      expect(() => foldBracketArrays({ [key]: 'null' }), key).toThrow(expect.objectContaining({ status: 422, message: expect.stringContaining(`querystring.${key} is not a form`) }));
+    }
   });
 
   it('a `__proto__[]` key becomes an own property, never the prototype', () => {

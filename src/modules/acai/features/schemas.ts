@@ -15,7 +15,7 @@ const queryBoolean = z
 /**
  * `statuses` query values: the literal `null` selects ACIDs without a status
  * (feature-context.REQUEST.7-1). A single value arrives as a string, repeats as an array;
- * `statuses[]=...` is folded into `statuses` before validation (src/http/array-query.ts).
+ * `statuses[]=...` and `statuses[0]=...` are folded into `statuses` before validation (src/http/array-query.ts).
  */
 const STATUS_FILTERS = ['null', ...STATUS_VALUES] as const;
 
