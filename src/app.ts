@@ -23,7 +23,7 @@ import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
 import tokensModule from './modules/tokens/index.js';
 import dashboardModule from './modules/dashboard/index.js';
-import workspaceModule, { WORKSPACE_ROOTS } from './modules/workspace/index.js';
+import workspaceModule, { WORKSPACE_ROOTS, WORKSPACE_SDK_UNSERVED_ROOTS } from './modules/workspace/index.js';
 
 export interface AppDependencies {
   config: Config;
@@ -80,7 +80,7 @@ function surfaceDialect(url: string): Dialect {
   return (
     API_SURFACES.find((surface) => under(path, surface.prefix))?.dialect ??
     ROOT_ALIASES.find((alias) => alias.roots.some((root) => under(path, root)))?.dialect ??
-    'platform'
+    (WORKSPACE_SDK_UNSERVED_ROOTS.some((root) => under(path, root)) ? 'workspace' : 'platform')
   );
 }
 

@@ -12,6 +12,13 @@ import { sessionRoutes } from './sessions/routes.js';
 export const WORKSPACE_ROOTS = ['/devices', '/workspace-bindings'] as const;
 
 /**
+ * Roots of the SDK's other resources (cloud environments, threads), which this server does not
+ * serve: their 404 is answered in the workspace dialect too, so the SDK, which reads `error` as
+ * a string, shows the message instead of `[object Object]`.
+ */
+export const WORKSPACE_SDK_UNSERVED_ROOTS = ['/environments', '/threads'] as const;
+
+/**
  * The workspace API (`/v1`, and the same routes at the root): devices, workspace bindings
  * and their push and pull sessions, for the desktop bridge of the ACP platform.
  * What each feature owns, and the session lifecycle: ./README.md.

@@ -290,6 +290,11 @@ describe.each(PATH_FORMS)('SDK request sequences on the $form path form', ({ bas
     expect(unknownDevice).toMatchObject({ status: 404, message: 'Device not found', code: 'not_found' });
     const unknownRoute = await sdkError(sdk.call('GET', '/devices/dev_x/local-state'));
     expect(unknownRoute).toMatchObject({ status: 404, message: `No route GET ${base}/devices/dev_x/local-state`, code: 'not_found' });
+    // The SDK's environment and thread resources are not served here; their 404 must still be readable.
+    for (const path of ['/environments/env_x', '/threads/thr_x/local-sessions']) {
+      const unserved = await sdkError(sdk.call('GET', path));
+      expect(unserved, path).toMatchObject({ status: 404, message: `No route GET ${base}${path}`, code: 'not_found' });
+    }
     const invalid = await sdkError(sdk.call('POST', '/devices', { body: { name: '' } }));
     expect(invalid).toMatchObject({ status: 400, message: 'Request validation failed', code: 'invalid_request' });
     expect(invalid.details).toEqual([{ field: 'body.name', issue: 'must not be empty' }]);
@@ -336,7 +341,7 @@ describe('the two path forms are one API', () => {
     expect(retry.body.pushSession.id).toBe(session.id);
   });
 
-  it('unknown paths below the workspace roots answer in the workspace shape; other root paths keep the platform shape', async () => {
+  it('unknown paths below the workspace roots (and /environments, /threads: SDK resources not served here) answer in the workspace shape; other root paths keep the platform shape', async () => {
     for (const [method, path] of [
       ['get', '/devices/dev_x/unknown'],
       ['put', '/devices'],
@@ -352,10 +357,16 @@ describe('the two path forms are one API', () => {
     }
     const missing = await t.http().get('/devices/dev_x/unknown?limit=1').set('authorization', auth);
     expect(missing.body).toEqual({ error: 'No route GET /devices/dev_x/unknown', code: 'not_found' });
-    for (const path of ['/devicesx', '/device', '/nope', '/threads/t_1/local-sessions']) {
+    for (const path of ['/devicesx', '/device', '/nope', '/environmentsx']) {
       const res = await t.http().get(path).set('authorization', auth);
       expect(res.status, path).toBe(404);
       expect(res.body, path).toEqual({ error: { code: 'not_found', message: `No route GET ${path}`, details: [] } });
+    }
+    // The SDK's own resources this server does not serve (environments, threads): workspace shape, so the SDK shows a message.
+    for (const path of ['/threads/t_1/local-sessions', '/environments', '/environments/env_1']) {
+      const res = await t.http().get(path).set('authorization', auth);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).toEqual({ error: `No route GET ${path}`, code: 'not_found' });
     }
   });
 
