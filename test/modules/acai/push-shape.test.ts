@@ -226,3 +226,30 @@ describe('push: warnings across repositories', () => {
     expect(child.body.data.warnings).toEqual([]);
   });
 });
+
+describe('push: warnings see as deep a chain as the reads do', () => {
+  it('push.REFS.4 a ref to a requirement defined 20 parents up is not reported as dangling (the push once walked 16 parents, the reads 32)', async () => {
+    const r = repo('deep');
+    const main = await push(body(r, 'main', { specs: [spec({ feature: 'deep', requirements: { 'deep.A.1': 'far away' } })] }));
+    expect(main.status, JSON.stringify(main.body)).toBe(200);
+    const product = main.body.data.product_name as string;
+    const refs = { data: { 'deep.A.1': [{ path: 'src/deep.ts:1' }] } };
+    let parent = 'main';
+    let last: { status: number; body: { data: { warnings: string[] } } } | undefined;
+    for (let depth = 1; depth <= 20; depth++) {
+      const name = `level-${depth}`;
+      last = await push(body(r, name, { product_name: product, target_impl_name: name, parent_impl_name: parent, references: refs }));
+      expect(last.status, JSON.stringify(last.body)).toBe(200);
+      parent = name;
+    }
+    expect(last!.body.data.warnings).toEqual([]);
+    // The read of the same implementation resolves the same definition through the same walk.
+    const context = await t
+      .http()
+      .get('/api/v1/feature-context')
+      .query({ product_name: product, implementation_name: 'level-20', feature_name: 'deep' })
+      .set('Authorization', `Bearer ${token}`);
+    expect(context.status, JSON.stringify(context.body)).toBe(200);
+    expect(context.body.data.acids.map((a: { acid: string }) => a.acid)).toEqual(['deep.A.1']);
+  });
+});
