@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { hasControlCharacter } from '../../lib/text.js';
 
 // Branch names git accepts (the rules of `git check-ref-format --branch`), checked
@@ -22,3 +23,9 @@ export function branchNameIssue(name: string): string | null {
   }
   return null;
 }
+
+/** A branch name in a request (push, pull, history, the default branch): the rules above as a zod check. */
+export const branchName = z.string().superRefine((value, ctx) => {
+  const issue = branchNameIssue(value);
+  if (issue) ctx.addIssue({ code: 'custom', message: issue });
+});

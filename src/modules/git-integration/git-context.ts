@@ -9,11 +9,11 @@ import { GitRepository } from '../../lib/git/repository.js';
 import { KeyedLock } from '../../lib/keyed-lock.js';
 import type { PinnedRemote } from '../../lib/net/remote-target.js';
 import type { HostResolver } from '../../lib/net/resolver.js';
-import { installationTokenFor } from './settings/github-app-access.js';
-import { requireInstallationLinked } from './settings/github-app-links.js';
+import { installationTokenFor } from './github-app/access.js';
+import { requireInstallationLinked } from './github-app/service.js';
 import { loadGitIntegration, type GitIntegration } from './settings/store.js';
 import { requireSavedRemote } from './settings/repository-url.js';
-import { integrationDisabled, notConfigured } from './errors.js';
+import { integrationDisabled, noGithubApp, notConfigured } from './errors.js';
 import type { RefreshDeps } from './refresh/service.js';
 
 // What every git operation of a team needs: the stored integration, credentials
@@ -94,7 +94,7 @@ export async function resolveGitAuth(deps: GitDeps, integration: GitIntegration)
   }
   if (credentials.type === 'ssh_key') return { git: { type: 'ssh_key', privateKey: credentials.privateKey }, apiToken: null };
   const app = deps.config.gitIntegration.githubApp;
-  if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
+  if (!app) throw noGithubApp();
   if (integration.provider !== 'github') throw conflict('GitHub App credentials need provider github; save the integration again');
   // Checked before anything is minted: the installation is linked to the team (a config saved before
   // links existed is refused, 409), and the token goes only to the App's git origin and API base.
@@ -113,7 +113,7 @@ export function requireTeamRemote(deps: GitDeps, integration: GitIntegration): P
 
 /**
  * The team's clone. It knows no remote: fetch and push are given the checked remote's canonical URL
- * with the credentials prepared for it (ssh-host-keys.ts withIntegrationGitAuth), never a URL from disk.
+ * with the credentials prepared for it (ssh-keys/host-keys.ts withIntegrationGitAuth), never a URL from disk.
  */
 export function openTeamRepository(config: Config, integration: GitIntegration): Promise<GitRepository> {
   return GitRepository.open(cloneDir(config, integration.teamId), gitTimeouts(config), allowedProtocols(config));

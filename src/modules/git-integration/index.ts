@@ -1,16 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
-import secretsPlugin from './settings/secrets.js';
+import secretsPlugin from './secrets-plugin.js';
 import { configRoutes } from './settings/routes.js';
-import { sshKeyRoutes } from './settings/ssh-key-routes.js';
-import { githubAppLinkRoutes } from './settings/github-app-link-routes.js';
+import { sshKeyRoutes } from './ssh-keys/routes.js';
+import { githubAppLinkRoutes } from './github-app/routes.js';
 import { connectionTestRoutes } from './connection-test/routes.js';
 import { operationRoutes } from './operations/routes.js';
 import { defineGitOperationsQueue } from './operations/queue.js';
 import { statusRoutes } from './status/routes.js';
 import { historyRoutes } from './history/routes.js';
 import { defineRemoteRefreshQueue } from './refresh/queue.js';
-import { webhookSecretRoutes } from './settings/webhook-routes.js';
-import { webhookRoutes } from './webhooks/routes.js';
+import { webhookRoutes, webhookSecretRoutes } from './webhooks/routes.js';
 import { gitDepsOf } from './git-context.js';
 
 /**

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { startGithubApi, type GithubApiStandIn } from '../../helpers/github-api.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../../helpers/git-remotes.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
-import { NOT_LINKED } from '../../../src/modules/git-integration/settings/github-app-links.js';
+import { NOT_LINKED } from '../../../src/modules/git-integration/github-app/service.js';
 import { gitTestEnv, waitForOperation } from './helpers.js';
 import { complete, linkAs, startLink } from './github-app-link.js';
 

@@ -6,7 +6,7 @@ import { SecretBox } from '../../../src/lib/crypto/secret-box.js';
 import { sealCredentials } from '../../../src/modules/git-integration/settings/store.js';
 import { CREDENTIALS_KEY, gitTestEnv, waitForOperation } from './helpers.js';
 import { linkAs } from './github-app-link.js';
-import { NOT_LINKED } from '../../../src/modules/git-integration/settings/github-app-links.js';
+import { NOT_LINKED } from '../../../src/modules/git-integration/github-app/service.js';
 
 // GitHub App credentials are a number a team types in. The server must only mint
 // tokens for an installation linked to the team (a member proved access on GitHub,

@@ -5,7 +5,7 @@ import { ProviderError, providerJson } from './http.js';
 // (iss = App id, valid 10 minutes, backdated 60 s for clock drift) is exchanged
 // for a short-lived installation token, which git then uses like any token.
 // Every call here goes to the App's own API base; callers decide whether an
-// installation may be used for a repository (see github-app-access.ts).
+// installation may be used for a repository (see src/modules/git-integration/github-app/access.ts).
 
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 

@@ -1,18 +1,18 @@
 import type { z } from 'zod';
-import { conflict, invalidRequest, unavailable } from '../../../lib/errors.js';
+import { invalidRequest, unavailable } from '../../../lib/errors.js';
 import type { GitAuth } from '../../../lib/git/auth.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
 import { probeRemote } from '../../../lib/git/remote-probe.js';
 import { allowedProtocols, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { verifyGithubAppAccess } from '../settings/github-app-access.js';
-import { installationLinkIssue } from '../settings/github-app-links.js';
+import { verifyGithubAppAccess } from '../github-app/access.js';
+import { installationLinkIssue } from '../github-app/service.js';
 import { loadGitIntegration, openTeamSshKey } from '../settings/store.js';
-import { notConfigured, sshKeyNotFound } from '../errors.js';
+import { noGithubAppIssue, notConfigured, savedUrlRefused, sshKeyNotFound } from '../errors.js';
 import { parseGitUrl } from '../../../lib/net/git-url.js';
 import { gitTarget } from '../../../lib/net/remote-target.js';
 import { checkRemote } from '../settings/repository-url.js';
 import { hostKeyChangedMessage, isHostKeyFailure } from '../../../lib/git/ssh.js';
-import { pinFirstHostKeys, pinnedHost } from '../settings/ssh-host-keys.js';
+import { pinFirstHostKeys, pinnedHost } from '../ssh-keys/host-keys.js';
 import type { connectionTestBody } from './schemas.js';
 
 // POST /test: a real `git ls-remote` (and a dry-run push for write access) with a
@@ -33,7 +33,7 @@ export async function testConnection(deps: GitDeps, teamId: string, body: Body) 
   }
   if (!checked.ok) {
     if (body?.repository_url) throw invalidRequest('Invalid repository_url', [{ field: 'body.repository_url', issue: checked.issue }]);
-    throw conflict(`The saved repository_url ${checked.issue}; save a valid repository_url (POST /api/git-integration)`);
+    throw savedUrlRefused(checked.issue);
   }
   const url = checked.value.url;
   // Saved credentials go only to the saved remote, compared canonically (a stored row the strict parser refuses never matches).
@@ -76,9 +76,9 @@ async function bodyAuth(deps: GitDeps, teamId: string, url: string, credentials:
   }
   // An installation id is only used for a repository its account owns, on the App's host.
   const app = deps.config.gitIntegration.githubApp;
-  if (!app) throw invalidRequest('Invalid connection test', [{ field: 'body.credentials', issue: 'this server has no GitHub App configured' }]);
+  if (!app) throw invalidRequest('Invalid connection test', [noGithubAppIssue()]);
   const installationId = String(credentials.installation_id);
-  // Before any GitHub call, one answer for unknown, foreign and unlinked ids (github-app-links.ts).
+  // Before any GitHub call, one answer for unknown, foreign and unlinked ids (github-app/service.ts).
   const unlinked = await installationLinkIssue(deps.prisma, teamId, installationId);
   if (unlinked) throw invalidRequest('Invalid connection test', [unlinked]);
   const checked = await verifyGithubAppAccess(app, deps.config.gitIntegration.operations.networkTimeoutMs, installationId, url);

@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { branchNameIssue } from '../branch-name.js';
+import { branchName } from '../branch-name.js';
 import { refreshFlag } from '../status/schemas.js';
 
 export const historyQuery = z.object({
-  branch: z
-    .string()
-    .superRefine((value, ctx) => {
-      const issue = branchNameIssue(value);
-      if (issue) ctx.addIssue({ code: 'custom', message: issue });
-    })
-    .optional()
-    .describe('Defaults to the configured default branch'),
+  branch: branchName.optional().describe('Defaults to the configured default branch'),
   path: z.string().min(1).max(1024).optional().describe('A file or directory inside path_prefix (defaults to the whole prefix)'),
   limit: z.coerce.number().int().min(1).max(200).default(30),
   refresh: refreshFlag,

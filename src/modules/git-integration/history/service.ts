@@ -1,7 +1,7 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, withTeamClone, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
 import { requireSavedUrl } from '../settings/repository-url.js';

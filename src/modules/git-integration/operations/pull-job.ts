@@ -1,7 +1,8 @@
 import { conflict } from '../../../lib/errors.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
+import { byCodepoint } from '../../../lib/text.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { idFromPath, pipelineFileParser, pipelinePath, sameContent, type PipelineContent, type SkipReason } from '../pipeline-files.js';
 import { applyPipelineChanges, lockPipelinesWithBases } from '../../pipelines/pipelines/store.js';
 import { recordSync } from '../settings/store.js';
@@ -82,7 +83,7 @@ function idOfDirectory(prefix: string, path: string): string | null {
 function skippedReport(skipped: Skipped[], max: number) {
   const byReason: Partial<Record<SkipReason, number>> = {};
   for (const s of skipped) byReason[s.reason] = (byReason[s.reason] ?? 0) + 1;
-  const listed = skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).slice(0, max);
+  const listed = skipped.sort((a, b) => byCodepoint(a.path, b.path)).slice(0, max);
   return { skipped: listed, skipped_total: skipped.length, skipped_by_reason: byReason };
 }
 

@@ -2,7 +2,7 @@ import { conflict } from '../../../lib/errors.js';
 import { openPullRequest } from '../../../lib/git/providers/pull-requests.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
 import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, type GitDeps } from '../git-context.js';
-import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { blobSha, pipelinePath, serialisePipeline } from '../pipeline-files.js';
 import { readPipelinesToPush } from '../../pipelines/pipelines/store.js';
 import { recordSync } from '../settings/store.js';

@@ -1,17 +1,10 @@
 import { z } from 'zod';
 import { pageMeta } from '../../../http/platform-schemas.js';
-import { branchNameIssue } from '../branch-name.js';
-
-const branch = z
-  .string()
-  .superRefine((value, ctx) => {
-    const issue = branchNameIssue(value);
-    if (issue) ctx.addIssue({ code: 'custom', message: issue });
-  });
+import { branchName } from '../branch-name.js';
 
 export const pushBody = z
   .object({
-    branch: branch.optional().describe('Defaults to the configured default branch; created from it when missing on the remote'),
+    branch: branchName.optional().describe('Defaults to the configured default branch; created from it when missing on the remote'),
     message: z.string().trim().min(1).max(5000).default('Update pipelines from Planasonix'),
     pipeline_ids: z
       .array(z.string().min(1).max(64))
@@ -31,7 +24,7 @@ export const pushBody = z
 
 export const pullBody = z
   .object({
-    branch: branch.optional().describe('Defaults to the configured default branch'),
+    branch: branchName.optional().describe('Defaults to the configured default branch'),
     strategy: z.enum(['merge', 'theirs', 'ours']).default('merge'),
     dry_run: z.boolean().default(false),
   })

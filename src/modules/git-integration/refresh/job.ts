@@ -3,7 +3,7 @@ import { normalisePrefix, openTeamRepository, requireTeamRemote, resolveGitAuth,
 import { safeMessage } from '../operations/job.js';
 import { measureRemote } from '../operations/remote-state.js';
 import { hasUnfinishedOperation } from '../operations/store.js';
-import { withIntegrationGitAuth } from '../settings/ssh-host-keys.js';
+import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { loadGitIntegration, recordRemoteCheckFailure, recordRemoteView } from '../settings/store.js';
 
 // One refresh: fetch into the team's clone and measure the remote against the last sync, as an

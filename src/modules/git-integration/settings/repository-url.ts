@@ -1,11 +1,11 @@
 import { isIP } from 'node:net';
-import { conflict } from '../../../lib/errors.js';
 import { hasControlCharacter } from '../../../lib/text.js';
 import { allowsPrivate, isPrivateName, isPublicAddress, NO_PRIVATE_HOSTS, type PrivateHostAllowance } from '../../../lib/net/address-policy.js';
 import { parseGitUrl, type GitUrl } from '../../../lib/net/git-url.js';
 import { pinRemote, REFUSED_HOST_ISSUE, type PinnedRemote } from '../../../lib/net/remote-target.js';
 import type { HostResolver } from '../../../lib/net/resolver.js';
 import type { GitProtocol } from '../env.js';
+import { savedUrlRefused } from '../errors.js';
 
 // What a team may configure as its remote, and where pipelines go inside it.
 // Both end up as arguments of the git binary, so everything that git would read
@@ -81,7 +81,7 @@ export async function checkRemote(
  */
 export function requireSavedUrl(url: string, policy: RepositoryUrlPolicy): RepositoryUrl {
   const checked = checkRepositoryUrl(url, policy);
-  if (!checked.ok) throw conflict(`The saved repository_url ${checked.issue}; save a valid repository_url (POST /api/git-integration)`);
+  if (!checked.ok) throw savedUrlRefused(checked.issue);
   return checked.value;
 }
 
@@ -92,9 +92,7 @@ export function requireSavedUrl(url: string, policy: RepositoryUrlPolicy): Repos
  */
 export async function requireSavedRemote(url: string, policy: RepositoryUrlPolicy, resolver: HostResolver): Promise<PinnedRemote> {
   const checked = await checkRemote(url, policy, resolver);
-  if (!checked.ok) {
-    throw conflict(`The saved repository_url ${checked.issue}; save a valid repository_url (POST /api/git-integration)`);
-  }
+  if (!checked.ok) throw savedUrlRefused(checked.issue);
   return checked.remote;
 }
 

@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './schemas.js';
-import { deleteIntegration, getIntegration, saveIntegration, toIntegrationBody } from './service.js';
+import { deleteIntegration, getIntegration, saveIntegration, saveMayAskGithub, toIntegrationBody } from './service.js';
 import { requestSlots } from '../request-slots.js';
-import { findStoredCredentials } from './store.js';
 
 const tags = ['git-integration'];
 
@@ -13,12 +12,6 @@ const tags = ['git-integration'];
 export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(app) {
   const urlPolicy = app.config.gitIntegration;
   const githubApp = { secrets: app.gitSecrets, githubApp: urlPolicy.githubApp, timeoutMs: urlPolicy.operations.networkTimeoutMs };
-
-  const mayAskGithub = async (teamId: string, body: z.infer<typeof saveIntegrationBody>) => {
-    if (body.credentials?.type === 'github_app') return true;
-    if (body.credentials !== undefined || body.ssh_key_id !== undefined || body.repository_url === undefined) return false;
-    return (await findStoredCredentials(app.db.prisma, teamId))?.credentialType === 'github_app';
-  };
 
   app.get(
     '/git-integration',
@@ -43,7 +36,7 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
       const save = () => saveIntegration(app.db.prisma, teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
       // A save that may ask GitHub (App credentials sent, or stored ones kept for a new URL) holds one of
       // the team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
-      const view = (await mayAskGithub(teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
+      const view = (await saveMayAskGithub(app.db.prisma, teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
       return { data: toIntegrationBody(view) };
     },
   );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GIT_PROVIDERS } from './store.js';
-import { branchNameIssue } from '../branch-name.js';
-import { hasControlCharacter } from '../../../lib/text.js';
+import { branchName } from '../branch-name.js';
+import { printable } from '../../../lib/zod-text.js';
 
 // Request and response schemas of the integration settings. Responses are whitelists:
 // no credential field exists in them, so none can ever be serialised.
@@ -16,7 +16,7 @@ export const credentialsInput = z
       .object({
         type: z.literal('token'),
         token: z.string().min(1).max(4096).regex(PRINTABLE_NO_SPACE, 'must be printable ASCII without spaces'),
-        username: z.string().min(1).max(256).regex(/^[^:@/]+$/, 'must not contain ":", "@" or "/"').refine((v) => !hasControlCharacter(v), 'must not contain control characters').optional(),
+        username: printable(z.string().min(1).max(256).regex(/^[^:@/]+$/, 'must not contain ":", "@" or "/"')).optional(),
       })
       .strict()
       .describe('HTTPS access token (personal, project or app password); username defaults per provider'),
@@ -32,13 +32,7 @@ export const credentialsInput = z
   .nullable()
   .describe('Omit to keep the stored credentials, null to remove them (public repository)');
 
-const branch = z
-  .string()
-  .max(255)
-  .superRefine((value, ctx) => {
-    const issue = branchNameIssue(value);
-    if (issue) ctx.addIssue({ code: 'custom', message: issue });
-  });
+const branch = branchName.max(255);
 
 /**
  * Save or update. Omitted fields keep their stored values; on the first save
@@ -54,7 +48,7 @@ export const saveIntegrationBody = z
     path_prefix: z.string().max(512).optional().describe('Directory inside the repository, "" for its root'),
     credentials: credentialsInput.optional(),
     ssh_key_id: sshKeyId.optional(),
-    author_name: z.string().trim().min(1).max(200).regex(/^[^<>]*$/, 'must not contain "<" or ">"').refine((v) => !hasControlCharacter(v), 'must not contain control characters').optional(),
+    author_name: printable(z.string().trim().min(1).max(200).regex(/^[^<>]*$/, 'must not contain "<" or ">"')).optional(),
     author_email: z.email().max(254).optional(),
     auto_pull: z.boolean().optional().describe('A signed push webhook for the synced branch queues a pull (default false)'),
     auto_pull_strategy: z.enum(['merge', 'theirs', 'ours']).optional().describe('The strategy of those pulls (default merge)'),
@@ -95,31 +89,3 @@ const notConfiguredBody = z
 
 export const getIntegrationResponse = z.object({ data: z.union([integrationBody, notConfiguredBody]) });
 export const saveIntegrationResponse = z.object({ data: integrationBody });
-
-export const createSshKeyBody = z
-  .object({ comment: z.string().regex(/^[A-Za-z0-9._@+-]{1,100}$/, 'letters, digits and . _ @ + - only').optional() })
-  .strict()
-  .nullish()
-  .describe('Optional; without a body the comment is the key id');
-
-export const sshKeyResponse = z.object({
-  data: z
-    .object({ id: z.string(), public_key: z.string(), fingerprint: z.string(), created_at: z.string() })
-    .describe('GitSshKey'),
-});
-
-export const sshKeyListResponse = z.object({
-  data: z.array(
-    z
-      .object({
-        id: z.string(),
-        public_key: z.string(),
-        fingerprint: z.string(),
-        created_at: z.string(),
-        in_use: z.boolean().describe('The integration authenticates with this key (it cannot be deleted until it does not)'),
-      })
-      .describe('GitSshKeyListItem'),
-  ),
-});
-
-export const sshKeyParams = z.object({ id: z.string().min(1).max(64).describe('Key id (`gitkey_...`)') });

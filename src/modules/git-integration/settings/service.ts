@@ -1,12 +1,13 @@
 import type { PrismaClient } from '../../../db/database.js';
+import type { Db } from '../../../db/handles.js';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { invalidRequest, type FieldIssue } from '../../../lib/errors.js';
 import { isPrefixedId } from '../../../lib/ids.js';
 import {
   createIntegration,
-  createSshKeyRow,
   deleteIntegrationAndKeys,
   findIntegrationRow,
+  findStoredCredentials,
   findIntegrationView,
   sealCredentials,
   SSH_KEY_ID_PREFIX,
@@ -19,10 +20,11 @@ import { parseGitUrl } from '../../../lib/net/git-url.js';
 import type { HostResolver } from '../../../lib/net/resolver.js';
 import { checkRemote, normalizePathPrefix, type RepositoryUrl, type RepositoryUrlPolicy } from './repository-url.js';
 import type { SaveIntegrationBody } from './schemas.js';
-import { sshHostAliasOf } from './ssh-host-keys.js';
-import { installationClaimIssue, verifiedGithubAppColumns, type GithubAppSaveDeps } from './github-app-save.js';
+import { sshHostAliasOf } from '../ssh-keys/host-keys.js';
+import { installationLinkIssue, verifiedGithubAppColumns, type GithubAppSaveDeps } from '../github-app/service.js';
 
-// Settings of a team's git integration (what the UI edits), and its deploy keys.
+// Settings of a team's git integration (what the UI edits). Deploy keys: ssh-keys/;
+// GitHub App links and the verification of App credentials: github-app/.
 
 const DEFAULT_BRANCH = 'main';
 const DEFAULT_AUTHOR_NAME = 'Pipelines Bot';
@@ -75,6 +77,16 @@ function credentialMismatch(type: CredentialType, protocol: RepositoryUrl['proto
 }
 
 /**
+ * Whether a save may ask GitHub: App credentials sent, or stored ones kept for a new URL
+ * (then the route runs it in one of the team's request slots).
+ */
+export async function saveMayAskGithub(db: Db, teamId: string, body: SaveIntegrationBody): Promise<boolean> {
+  if (body.credentials?.type === 'github_app') return true;
+  if (body.credentials !== undefined || body.ssh_key_id !== undefined || body.repository_url === undefined) return false;
+  return (await findStoredCredentials(db, teamId))?.credentialType === 'github_app';
+}
+
+/**
  * Creates or updates the team's integration. Validation problems are collected
  * and reported together as one 400.
  */
@@ -99,7 +111,7 @@ export async function saveIntegration(
     else issues.push({ field: 'body.path_prefix', issue: prefix.issue });
   }
   const credentials = credentialColumns(teamId, body, deps.secrets, issues);
-  // GitHub App credentials are stored only once verified for the repository (github-app-save.ts).
+  // GitHub App credentials are stored only once verified for the repository (github-app/service.ts).
   const appCredentials = await verifiedGithubAppColumns(prisma, teamId, body, url?.url, deps.githubApp, issues);
 
   return prisma.$transaction(async (tx) => {
@@ -134,7 +146,8 @@ export async function saveIntegration(
       if (issue) issues.push({ field: body.ssh_key_id ? 'body.ssh_key_id' : 'body.credentials', issue });
     }
     if (appCredentials && issues.length === 0) {
-      const claim = await installationClaimIssue(tx, teamId, appCredentials.installationId);
+      // Still linked inside the transaction: the proof that a member can access it on GitHub.
+      const claim = await installationLinkIssue(tx, teamId, appCredentials.installationId);
       if (claim) issues.push(claim);
     }
     if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);
@@ -169,10 +182,6 @@ export async function saveIntegration(
 /** Removes the settings and every stored credential (tokens and deploy keys). Pipelines stay. */
 export async function deleteIntegration(prisma: PrismaClient, teamId: string): Promise<void> {
   await deleteIntegrationAndKeys(prisma, teamId);
-}
-
-export function createSshKey(prisma: PrismaClient, teamId: string, secrets: SecretBox, comment?: string) {
-  return createSshKeyRow(prisma, teamId, secrets, comment);
 }
 
 export function toIntegrationBody(view: IntegrationView) {

@@ -5,7 +5,7 @@ import { conflict } from '../../../lib/errors.js';
 import { generateEd25519KeyPair } from '../../../lib/crypto/openssh.js';
 import { prefixedId } from '../../../lib/ids.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
-import type { GithubAppBinding } from './github-app-access.js';
+import type { GithubAppBinding } from '../github-app/access.js';
 
 /**
  * The stored git integration of a team, with credentials decrypted: what the git
@@ -15,10 +15,10 @@ import type { GithubAppBinding } from './github-app-access.js';
  * - `credential_type` is `token`, `github_app`, `ssh_key` or null (no credentials).
  * - `encrypted_credentials` is a SecretBox envelope of a JSON object:
  *   `{token, username?}` for `token`, `{installationId, verified?}` for `github_app`
- *   (`verified`: the repository the installation was checked against, see github-app-access.ts), null for
+ *   (`verified`: the repository the installation was checked against, see github-app/access.ts), null for
  *   `ssh_key` (the private key lives, encrypted too, in git_ssh_keys, found via `ssh_key_id`).
  *
- * The SecretBox: the git-integration module registers `secretsPlugin` (./secrets.ts)
+ * The SecretBox: the git-integration module registers `secretsPlugin` (../secrets-plugin.ts)
  * first, which decorates the module's Fastify context with `app.gitSecrets`.
  * Routes and job handlers of the module pass that to the functions here.
  */
@@ -46,7 +46,7 @@ export interface GitIntegration {
   lastSyncAt: Date | null;
   lastSyncedCommit: string | null;
   lastSyncedBranch: string | null;
-  /** Host keys pinned on the first ssh connection (known_hosts lines), null until then; see ssh-host-keys.ts. */
+  /** Host keys pinned on the first ssh connection (known_hosts lines), null until then; see ssh-keys/host-keys.ts. */
   sshKnownHosts: string | null;
   sshHostKeyFingerprint: string | null;
 }
@@ -340,7 +340,7 @@ export async function countUnrecordedLegacyValues(tx: Tx, table: keyof typeof LE
   return rows[0]?.n ?? 0;
 }
 
-// ── The remote view (refresh/) and the webhook (webhook-secret.ts, webhooks/) ──
+// ── The remote view (refresh/) and the webhook (webhooks/) ──
 
 /** What a refresh measured: commits on `branch` touching the prefix since the last synced commit. */
 export interface RemoteView {

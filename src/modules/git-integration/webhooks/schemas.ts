@@ -13,3 +13,13 @@ export const webhookAcceptedResponse = z.object({
     pull_operation_id: z.string().nullable().describe('The pull queued because of auto_pull, if any'),
   }),
 });
+
+export const generatedWebhookResponse = z.object({
+  data: z.object({
+    hook_id: z.string(),
+    secret: z.string().describe('Shown only in this answer: paste it into the provider’s webhook settings (GitHub/Bitbucket "Secret", GitLab "Secret token")'),
+    paths: z
+      .object({ github: z.string(), gitlab: z.string(), bitbucket: z.string() })
+      .describe('The payload URL of each provider, to put behind this server’s public origin'),
+  }),
+});

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
+import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import secureJson from 'secure-json-parse';
+import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { AppError, unauthorized } from '../../../lib/errors.js';
+import { prefixedId } from '../../../lib/ids.js';
+import { integrationNotFound, notConfigured } from '../errors.js';
 import type { GitDeps } from '../git-context.js';
 import { submitOperation } from '../operations/service.js';
 import { requestRefresh } from '../refresh/service.js';
 import { webhookSecretContext } from '../settings/secret-contexts.js';
-import { findWebhookTarget, openStored, type WebhookTarget } from '../settings/store.js';
+import { clearWebhook, findWebhookTarget, openStored, setWebhook, type WebhookTarget } from '../settings/store.js';
 import { deliveryId, isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
 import { recordDelivery } from './store.js';
 
@@ -94,4 +98,29 @@ function parseJson(body: Buffer): unknown {
   } catch {
     return null; // form-encoded or not JSON: the branch is unknown
   }
+}
+
+// ── Generating and removing the webhook (POST/DELETE /git-integration/webhook) ──
+
+// A team's webhook: an id that goes in the URL the provider calls (it identifies the config,
+// and is not a secret) and a secret the provider signs with (shown once, stored sealed for this
+// team and this id). Generating again replaces both: the old URL and secret stop working.
+
+const WEBHOOK_ID_PREFIX = 'gitwh';
+
+export async function generateWebhook(prisma: PrismaClient, secrets: SecretBox, teamId: string): Promise<{ hookId: string; secret: string }> {
+  const hookId = prefixedId(WEBHOOK_ID_PREFIX);
+  const secret = randomBytes(32).toString('hex');
+  if (!(await setWebhook(prisma, teamId, hookId, secrets.seal(secret, webhookSecretContext(teamId, hookId))))) throw notConfigured();
+  return { hookId, secret };
+}
+
+export async function removeWebhook(prisma: PrismaClient, teamId: string): Promise<void> {
+  if (!(await clearWebhook(prisma, teamId))) throw integrationNotFound();
+}
+
+/** The path each provider's webhook is set up with (behind the server's public origin). */
+export function webhookPaths(hookId: string) {
+  const path = (provider: string) => `/api/git-integration/webhooks/${provider}?hook_id=${hookId}`;
+  return { github: path('github'), gitlab: path('gitlab'), bitbucket: path('bitbucket') };
 }

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { isObject } from '../../../lib/is-object.js';
 
 // How each provider proves a delivery comes from the webhook configured with our secret,
 // checked over the exact bytes received and compared in constant time:
@@ -67,7 +68,6 @@ export function isPushEvent(provider: WebhookProvider, headers: Headers): boolea
   return ['repo:push', 'repo:refs_changed'].includes(header(headers, 'x-event-key') ?? '');
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const branchOfRef = (ref: unknown) => (typeof ref === 'string' && ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null);
 
 /**
@@ -76,20 +76,20 @@ const branchOfRef = (ref: unknown) => (typeof ref === 'string' && ref.startsWith
  * Bitbucket Data Center: `changes[].ref.id`.
  */
 export function pushedBranches(provider: WebhookProvider, payload: unknown): string[] | null {
-  if (!isRecord(payload)) return null;
+  if (!isObject(payload)) return null;
   if (provider !== 'bitbucket') {
     const branch = branchOfRef(payload.ref);
     return typeof payload.ref === 'string' ? (branch ? [branch] : []) : null;
   }
-  const cloud = isRecord(payload.push) && Array.isArray(payload.push.changes) ? payload.push.changes : null;
+  const cloud = isObject(payload.push) && Array.isArray(payload.push.changes) ? payload.push.changes : null;
   if (cloud) {
     return cloud.flatMap((change) =>
-      isRecord(change) && isRecord(change.new) && change.new.type === 'branch' && typeof change.new.name === 'string' ? [change.new.name] : [],
+      isObject(change) && isObject(change.new) && change.new.type === 'branch' && typeof change.new.name === 'string' ? [change.new.name] : [],
     );
   }
   if (Array.isArray(payload.changes)) {
     return payload.changes.flatMap((change) => {
-      const branch = isRecord(change) && isRecord(change.ref) ? branchOfRef(change.ref.id) : null;
+      const branch = isObject(change) && isObject(change.ref) ? branchOfRef(change.ref.id) : null;
       return branch ? [branch] : [];
     });
   }

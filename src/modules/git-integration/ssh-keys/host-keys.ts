@@ -4,14 +4,14 @@ import { withGitAuth, type GitAuth, type PreparedGitAuth } from '../../../lib/gi
 import { GitCommandError } from '../../../lib/git/run.js';
 import { hostKeyChangedMessage, isHostKeyFailure, MAX_KNOWN_HOSTS_BYTES, parseKnownHosts, sshHostKeyAlias } from '../../../lib/git/ssh.js';
 import { gitTarget, type PinnedRemote } from '../../../lib/net/remote-target.js';
-import { integrationNotFound } from '../errors.js';
-import { clearHostKeys, pinHostKeysIfUnpinned } from './store.js';
+import { pinHostKeysIfUnpinned } from '../settings/store.js';
 
 // The ssh host keys of a team's config: trusted on the first successful connection
 // to its repository host (trust on first use, recorded in the database with the
 // config), then the only keys accepted for it. A changed key fails the operation
 // before anything is fetched or pushed, with a message naming the way out
-// (DELETE /api/git-integration/ssh-host-key), which a `git:write` caller decides.
+// (DELETE /api/git-integration/ssh-host-key, resetHostKeys in service.ts), which a `git:write`
+// caller decides. The pin is stored on the config row (settings store).
 
 export interface PinnedHostKeys {
   teamId: string;
@@ -64,11 +64,6 @@ export async function pinFirstHostKeys(prisma: PrismaClient, integration: Pick<P
   const entries = parseKnownHosts(knownHosts);
   if (entries.length === 0) return;
   await pinHostKeysIfUnpinned(prisma, integration.teamId, integration.repositoryUrl, entries.map((e) => e.line).join('\n'), entries[0]!.key.fingerprint);
-}
-
-/** Forgets the pinned host key: the next successful connection pins the key it sees. */
-export async function resetHostKeys(prisma: PrismaClient, teamId: string): Promise<void> {
-  if (!(await clearHostKeys(prisma, teamId))) throw integrationNotFound();
 }
 
 /**

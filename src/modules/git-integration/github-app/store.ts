@@ -2,7 +2,7 @@ import type { PrismaClient } from '../../../db/database.js';
 import type { Db } from '../../../db/handles.js';
 
 // github_app_link_states (pending links, by SHA-256 of their state) and
-// github_app_installation_links (installations a team may use): see github-app-links.ts.
+// github_app_installation_links (installations a team may use): see service.ts.
 
 export async function installationLinked(db: Db, teamId: string, installationId: string): Promise<boolean> {
   return (await db.githubAppInstallationLink.count({ where: { teamId, installationId } })) > 0;

@@ -1,11 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../../db/database.js';
 import type { Db } from '../../../db/handles.js';
-import { conflict, invalidRequest, unavailable } from '../../../lib/errors.js';
+import type { SecretBox } from '../../../lib/crypto/secret-box.js';
+import { conflict, invalidRequest, unavailable, type FieldIssue } from '../../../lib/errors.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
 import { administersAccount, authorizeUrl, exchangeUserCode, fetchAuthorizingUser, installUrl, listUserInstallations } from '../../../lib/git/providers/github-app-user.js';
-import type { GithubAppSettings } from './github-app-access.js';
-import { consumeLinkState, insertLinkState, installationLinked, teamName, upsertInstallationLink } from './github-app-store.js';
+import { noGithubApp, noGithubAppIssue } from '../errors.js';
+import type { SaveIntegrationBody } from '../settings/schemas.js';
+import { gitCredentialsContext } from '../settings/secret-contexts.js';
+import { findStoredCredentials, openStored, sealCredentials } from '../settings/store.js';
+import { verifyGithubAppAccess, type GithubAppBinding, type GithubAppSettings } from './access.js';
+import { consumeLinkState, insertLinkState, installationLinked, teamName, upsertInstallationLink } from './store.js';
 
 // Which GitHub App installations a team may use. An installation id is a number anyone can
 // learn (it is in setup URLs, webhooks, error messages) and type in; what binds it to a team
@@ -48,7 +53,7 @@ export async function requireInstallationLinked(db: Db, teamId: string, installa
 }
 
 function requireApp(app: GithubAppSettings | null): GithubAppSettings {
-  if (!app) throw conflict('This server has no GitHub App configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET)');
+  if (!app) throw noGithubApp();
   return app;
 }
 
@@ -121,4 +126,83 @@ export async function completeInstallationLink(
     linked.push({ installationId: installation.id, accountLogin: installation.account.login });
   }
   return { teamName: await teamName(prisma, pending.team_id), linked };
+}
+
+// ── Saving GitHub App credentials (POST /git-integration, settings/service.ts) ──
+
+// The installation must be linked to the team (a member proved access to it on GitHub, above),
+// then it is verified against the repository before anything is stored, and again when the
+// repository_url of stored App credentials changes on the same host (another host drops or needs
+// new credentials, see settings/service.ts). The network calls happen before the save's
+// transaction; inside it, settings/service.ts checks installationLinkIssue again.
+
+export interface GithubAppSaveDeps {
+  secrets: SecretBox;
+  githubApp: GithubAppSettings | null;
+  timeoutMs: number;
+}
+
+type AppColumns = { credentialType: 'github_app'; encryptedCredentials: string; sshKeyId: null };
+
+/**
+ * The credential columns to store for App credentials that passed verification, or
+ * undefined when this save involves no App verification. Refusals are pushed to
+ * `issues` (field body.credentials); GitHub being unavailable throws a 503.
+ */
+export async function verifiedGithubAppColumns(
+  db: Db,
+  teamId: string,
+  body: SaveIntegrationBody,
+  /** The request's repository_url after validation; undefined when absent or invalid. */
+  checkedUrl: string | undefined,
+  deps: GithubAppSaveDeps,
+  issues: FieldIssue[],
+): Promise<{ columns: AppColumns; installationId: string } | undefined> {
+  if (issues.length > 0) return undefined; // already a 400: no need to ask GitHub
+  const sendsApp = body.credentials?.type === 'github_app';
+  const keepsCredentials = body.credentials === undefined && body.ssh_key_id === undefined;
+  if (!sendsApp && !(keepsCredentials && checkedUrl !== undefined)) return undefined;
+
+  const existing = await findStoredCredentials(db, teamId);
+  if ((body.provider ?? existing?.provider) !== 'github') return undefined; // refused as a credential mismatch
+
+  let installationId: string;
+  const url = checkedUrl ?? existing?.repositoryUrl;
+  if (body.credentials?.type === 'github_app') {
+    installationId = String(body.credentials.installation_id);
+  } else {
+    if (existing?.credentialType !== 'github_app' || !existing.encryptedCredentials || checkedUrl === existing.repositoryUrl) return undefined;
+    // Stored App credentials follow a new URL only on the same host; another host is settings/service.ts's rule.
+    if (!sameHost(checkedUrl!, existing.repositoryUrl)) return undefined;
+    installationId = (JSON.parse(openStored(deps.secrets, existing.encryptedCredentials, gitCredentialsContext(teamId))) as { installationId: string }).installationId;
+  }
+  if (url === undefined) return undefined; // first save without repository_url: reported as required
+
+  if (!deps.githubApp) {
+    issues.push(noGithubAppIssue());
+    return undefined;
+  }
+  // Before any GitHub call, with one message for unknown, foreign and unlinked ids: nothing to enumerate.
+  const unlinked = await installationLinkIssue(db, teamId, installationId);
+  if (unlinked) {
+    issues.push(unlinked);
+    return undefined;
+  }
+  const checked = await verifyGithubAppAccess(deps.githubApp, deps.timeoutMs, installationId, url);
+  if (!checked.ok) {
+    issues.push({ field: 'body.credentials', issue: checked.issue });
+    return undefined;
+  }
+  const verified: GithubAppBinding = checked.binding;
+  const encryptedCredentials = sealCredentials(deps.secrets, teamId, { type: 'github_app', installationId, verified });
+  return { columns: { credentialType: 'github_app', encryptedCredentials, sshKeyId: null }, installationId };
+}
+
+function sameHost(a: string, b: string): boolean {
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    return x.protocol === y.protocol && x.host === y.host;
+  } catch {
+    return false;
+  }
 }

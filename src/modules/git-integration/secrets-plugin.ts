@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SecretBox } from '../../../lib/crypto/secret-box.js';
-import { loadOrCreateKeyFile } from '../../../lib/crypto/key-file.js';
-import { resealLegacySecrets } from './reseal-legacy-secrets.js';
+import { SecretBox } from '../../lib/crypto/secret-box.js';
+import { loadOrCreateKeyFile } from '../../lib/crypto/key-file.js';
+import { resealLegacySecrets } from './settings/reseal-legacy-secrets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +17,7 @@ const CREDENTIALS_KEY_FILE = 'credentials.key';
 /**
  * Loads the credentials key once, at registration: `GIT_CREDENTIALS_KEY` when set,
  * else `DATA_DIR/credentials.key` (created with mode 0600 on first start); once listening, re-seals
- * any `v1` value still stored (reseal-legacy-secrets.ts).
+ * any `v1` value still stored (settings/reseal-legacy-secrets.ts).
  * Wrapped with fastify-plugin so the decoration reaches the module's other plugins.
  */
 export default fp(

@@ -1,11 +1,18 @@
 import type { PrismaClient } from '../../../db/database.js';
+import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { conflict } from '../../../lib/errors.js';
 import { isPrefixedId } from '../../../lib/ids.js';
-import { sshKeyNotFound } from '../errors.js';
-import { deleteUnusedSshKey, listSshKeyRows, SSH_KEY_ID_PREFIX, sshKeyExists } from './store.js';
+import { integrationNotFound, sshKeyNotFound } from '../errors.js';
+import { clearHostKeys, createSshKeyRow, deleteUnusedSshKey, listSshKeyRows, SSH_KEY_ID_PREFIX, sshKeyExists } from '../settings/store.js';
 
-// Listing and deleting a team's deploy keys. Another team's key id answers exactly as
-// an unknown one (404), so ids reveal nothing across teams.
+// Creating, listing and deleting a team's deploy keys, and forgetting the pinned host key.
+// Another team's key id answers exactly as an unknown one (404), so ids reveal nothing
+// across teams. git_ssh_keys is read with the config too (loadGitIntegration, the save's
+// key check, DELETE /git-integration), so its SQL stays in the settings store.
+
+export function createSshKey(prisma: PrismaClient, teamId: string, secrets: SecretBox, comment?: string) {
+  return createSshKeyRow(prisma, teamId, secrets, comment);
+}
 
 export async function listSshKeys(prisma: PrismaClient, teamId: string) {
   const keys = await listSshKeyRows(prisma, teamId);
@@ -24,4 +31,9 @@ export async function deleteSshKey(prisma: PrismaClient, teamId: string, id: str
   if (await deleteUnusedSshKey(prisma, teamId, id)) return;
   if (!(await sshKeyExists(prisma, teamId, id))) throw sshKeyNotFound();
   throw conflict('The git integration authenticates with this key; switch it to other credentials (POST /api/git-integration) before deleting the key');
+}
+
+/** Forgets the pinned host key: the next successful connection pins the key it sees (host-keys.ts). */
+export async function resetHostKeys(prisma: PrismaClient, teamId: string): Promise<void> {
+  if (!(await clearHostKeys(prisma, teamId))) throw integrationNotFound();
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Linking GitHub App installations to a team (github-app-links.ts).
+// Linking GitHub App installations to a team (service.ts).
 
 export const linkStartBody = z.object({}).strict().nullish().describe('No fields');
 

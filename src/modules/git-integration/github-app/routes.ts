@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../../../http/dialects.js';
 import { authOf } from '../../../plugins/auth.js';
-import { linkCompleteBody, linkCompleteResponse, linkStartBody, linkStartResponse } from './github-app-link-schemas.js';
-import { completeInstallationLink, startInstallationLink } from './github-app-links.js';
+import { linkCompleteBody, linkCompleteResponse, linkStartBody, linkStartResponse } from './schemas.js';
+import { completeInstallationLink, startInstallationLink } from './service.js';
 
 const tags = ['git-integration'];
 
 /**
  * POST /git-integration/github-app/link: a member starts linking the App installations they
  * can access on GitHub; POST .../link/complete: the same member finishes it with what GitHub
- * put on the callback URL (github-app-links.ts says why it is not a public callback).
+ * put on the callback URL (service.ts says why it is not a public callback).
  */
 export const githubAppLinkRoutes: FastifyPluginAsyncZod = async function githubAppLinkRoutes(app) {
   app.post(

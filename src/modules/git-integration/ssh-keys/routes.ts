@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { authOf } from '../../../plugins/auth.js';
 import { errorResponses } from '../../../http/dialects.js';
 import { createSshKeyBody, sshKeyListResponse, sshKeyParams, sshKeyResponse } from './schemas.js';
-import { createSshKey } from './service.js';
-import { resetHostKeys } from './ssh-host-keys.js';
-import { deleteSshKey, listSshKeys } from './ssh-key-service.js';
+import { createSshKey, deleteSshKey, listSshKeys, resetHostKeys } from './service.js';
 
 const tags = ['git-integration'];
 const noContent = z.null().describe('No content');
