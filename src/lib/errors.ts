@@ -49,7 +49,7 @@ export const unprocessable = (message: string, details?: FieldIssue[]) =>
 export const unauthorized = (message = 'Missing or invalid API token') =>
   new AppError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
-export const notFound = (message = 'Not found') => new AppError(404, 'not_found', message);
+export const notFound = (message = 'Not found', details?: FieldIssue[]) => new AppError(404, 'not_found', message, { details });
 export const conflict = (message: string, details?: FieldIssue[]) =>
   new AppError(409, 'conflict', message, { details });
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);

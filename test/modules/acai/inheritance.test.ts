@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { loadImplementationChain } from '../../../src/modules/acai/implementations/store.js';
+import { loadImplementationChain } from '../../../src/modules/acai/implementations/service.js';
 import { AppError } from '../../../src/lib/errors.js';
 import { seedAcai, type Seeded } from './fixtures.js';
 

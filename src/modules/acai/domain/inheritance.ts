@@ -58,6 +58,16 @@ function linkAt(context: ImplementationContext, depth: number): ChainLink {
   return context.chain.find((l) => l.depth === depth) ?? context.chain[0]!;
 }
 
+/** 404 for a product name the team does not have. */
+export function productNotFound(productName: string) {
+  return notFound(`Product '${productName}' not found`);
+}
+
+/** 404 for an implementation name the product does not have; `productName` as stored. */
+export function implementationNotFound(implementationName: string, productName: string) {
+  return notFound(`Implementation '${implementationName}' not found in product '${productName}'`);
+}
+
 /** 404 for a feature without a spec anywhere along the chain. */
 export function featureNotFound(context: ImplementationContext, featureName: string) {
   return notFound(

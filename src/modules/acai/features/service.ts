@@ -4,7 +4,7 @@ import type { Sql } from '../../../db/handles.js';
 import { featureNotFound, sourceKind, sourceName } from '../domain/inheritance.js';
 import { readRequirement, type RequirementView } from '../domain/requirement.js';
 import { DONE_STATUSES, readState, type StateView } from '../domain/state.js';
-import { loadImplementationChain } from '../implementations/store.js';
+import { loadImplementationChain } from '../implementations/service.js';
 import { loadCanonicalSpecs, loadRefCounts, loadResolvedRefs, loadResolvedStates, type ResolvedRefs } from './store.js';
 
 // The two reads over one implementation's resolved features: the worklist and one feature's context.

@@ -1,5 +1,4 @@
 import { Prisma } from '../../../generated/prisma/client.js';
-import { notFound } from '../../../lib/errors.js';
 import type { Sql } from '../../../db/handles.js';
 import { MAX_CHAIN_DEPTH, type ChainBranch, type ChainLink, type ImplementationContext } from '../domain/inheritance.js';
 
@@ -47,18 +46,21 @@ interface ContextRow {
   repo_uri: string | null;
 }
 
+/** What selectImplementationChain did not find: the product, or the implementation in it (its stored name). */
+export type ChainMiss = { missing: 'product' } | { missing: 'implementation'; productName: string };
+
 /**
  * Finds the implementation `implementationName` of product `productName` in the team
  * (names match case-insensitively, an exact spelling wins) and loads its ancestor chain
- * and every branch the chain tracks, in one statement. Throws a 404 that says which
- * part was not found.
+ * and every branch the chain tracks, in one statement. When there is none, says which
+ * part was not found (the service turns that into the 404).
  */
-export async function loadImplementationChain(
+export async function selectImplementationChain(
   db: Sql,
   teamId: string,
   productName: string,
   implementationName: string,
-): Promise<ImplementationContext> {
+): Promise<ImplementationContext | ChainMiss> {
   const target = Prisma.sql`
     SELECT i.id FROM implementations i JOIN products p ON p.id = i.product_id
      WHERE p.team_id = ${teamId}::uuid AND i.team_id = ${teamId}::uuid
@@ -75,7 +77,7 @@ export async function loadImplementationChain(
       LEFT JOIN branches b ON b.id = tb.branch_id
      ORDER BY c.depth, b.branch_name, b.repo_uri`;
 
-  if (rows.length === 0) throw await notFoundDetail(db, teamId, productName, implementationName);
+  if (rows.length === 0) return whichIsMissing(db, teamId, productName);
 
   const first = rows[0]!;
   const chain: ChainLink[] = [];
@@ -100,12 +102,12 @@ export async function loadImplementationChain(
   };
 }
 
-/** Only on the error path: tells apart an unknown product from an unknown implementation. */
-async function notFoundDetail(db: Sql, teamId: string, productName: string, implementationName: string) {
+/** Only on the miss path: tells apart an unknown product from an unknown implementation. */
+async function whichIsMissing(db: Sql, teamId: string, productName: string): Promise<ChainMiss> {
   const products = await db.$queryRaw<{ name: string }[]>`
     SELECT name FROM products WHERE team_id = ${teamId}::uuid AND lower(name) = lower(${productName}) LIMIT 1`;
-  if (products.length === 0) return notFound(`Product '${productName}' not found`);
-  return notFound(`Implementation '${implementationName}' not found in product '${products[0]!.name}'`);
+  if (products.length === 0) return { missing: 'product' };
+  return { missing: 'implementation', productName: products[0]!.name };
 }
 
 export interface ImplementationsQuery {

@@ -1,10 +1,10 @@
-import { notFound, unprocessable } from '../../../lib/errors.js';
+import { unprocessable } from '../../../lib/errors.js';
 import { isFullAcid } from '../domain/acid.js';
 import type { Sql } from '../../../db/handles.js';
-import { featureNotFound } from '../domain/inheritance.js';
+import { featureNotFound, implementationNotFound } from '../domain/inheritance.js';
 import type { Status } from '../domain/state.js';
 import { loadCanonicalSpecs } from '../features/store.js';
-import { loadImplementationChain } from '../implementations/store.js';
+import { loadImplementationChain } from '../implementations/service.js';
 import { mergeFeatureStates, type StoredStates } from './store.js';
 
 export interface StateWriteCaps {
@@ -60,7 +60,7 @@ export async function writeFeatureStates(db: Sql, teamId: string, input: StateWr
   }
   const ancestors = context.chain.filter((link) => link.depth > 0);
   const written = await mergeFeatureStates(db, teamId, context.implementation.id, ancestors, input.featureName, incoming, now);
-  if (!written) throw notFound(`Implementation '${input.implementationName}' not found in product '${context.product.name}'`);
+  if (!written) throw implementationNotFound(input.implementationName, context.product.name);
 
   const dangling = Object.keys(incoming).filter((acid) => !(acid in spec.requirements));
   return {

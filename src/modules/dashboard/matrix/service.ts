@@ -1,6 +1,6 @@
-import { notFound } from '../../../lib/errors.js';
 import type { Sql } from '../../../db/handles.js';
 import { byCodepoint } from '../../../lib/text.js';
+import { productNotFound } from '../../acai/domain/inheritance.js';
 import { DONE_STATUSES } from '../../acai/domain/state.js';
 import { COUNTED_STATUSES, selectCoverage } from './store.js';
 
@@ -36,7 +36,7 @@ export interface Coverage {
 
 export async function readCoverage(db: Sql, teamId: string, productName: string, featureName?: string): Promise<Coverage> {
   const rows = await selectCoverage(db, teamId, productName, featureName);
-  if (rows.length === 0) throw notFound(`Product '${productName}' not found`);
+  if (rows.length === 0) throw productNotFound(productName);
   const product = { id: rows[0]!.product_id, name: rows[0]!.product_name };
 
   const names = new Map<string, { name: string; parentId: string | null }>();

@@ -1,16 +1,14 @@
 import type { Db } from '../../../db/handles.js';
-import { AppError } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
 import type { WorkspaceBinding } from '../../../generated/prisma/client.js';
 import { deviceExists } from '../devices/store.js';
-import { bindingNotFound, checkId, ID_PREFIX } from '../ids.js';
+import { bindingNotFound, checkId, deviceNotFound, ID_PREFIX } from '../ids.js';
 import type { BindingFields } from './schemas.js';
 import * as store from './store.js';
 
 // Workspace bindings: a local folder of one device bound to a cloud environment.
 
-const unknownDevice = () =>
-  new AppError(404, 'not_found', 'Device not found', { details: [{ field: 'body.deviceId', issue: 'is not a device of this team' }] });
+const unknownDevice = () => deviceNotFound([{ field: 'body.deviceId', issue: 'is not a device of this team' }]);
 
 /** The device must belong to the caller's team; anything else looks like it does not exist. */
 async function checkDevice(db: Db, teamId: string, deviceId: string): Promise<void> {
