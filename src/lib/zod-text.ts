@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { jsonInputIssue } from './json-input.js';
-import { hasControlCharacter, hasLoneSurrogate } from './text.js';
+import { hasBidiControl, hasControlCharacter, hasLoneSurrogate } from './text.js';
 
 // Input that Postgres cannot store fails in the query, as a 500. These refinements refuse it
 // at the edge instead, with the same messages everywhere: text columns cannot hold NUL, jsonb
@@ -18,6 +18,10 @@ export const printable = (schema: z.ZodString) =>
   schema
     .refine((v) => !hasControlCharacter(v), 'must not contain control characters')
     .refine((v) => !hasLoneSurrogate(v), 'must not contain unpaired UTF-16 surrogates');
+
+/** No bidirectional control character: text shown in lists and file views that reordering could make read as other text. */
+export const withoutBidi = (schema: z.ZodString) =>
+  schema.refine((v) => !hasBidiControl(v), 'must not contain bidirectional control characters');
 
 /** Any JSON object that jsonb can store and whose compact serialisation is at most `maxBytes`. */
 export const boundedJsonObject = (maxBytes: number) =>

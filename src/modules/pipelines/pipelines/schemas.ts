@@ -1,19 +1,17 @@
 import { z } from 'zod';
 import { pageMeta } from '../../../http/platform-schemas.js';
 import type { PipelinesConfig } from '../env.js';
-import { hasBidiControl } from '../../../lib/text.js';
-import { boundedJsonObject, printable } from '../../../lib/zod-text.js';
+import { boundedJsonObject, printable, withoutBidi } from '../../../lib/zod-text.js';
 
 // Request schemas depend on the configured size bounds, so they are built per app.
 // `pipelineContentSchema` is also what a pull applies to every pipeline file read from git
 // (git-integration/pipeline-files.ts): a pipeline is valid or not whichever way it arrives.
 
 export function pipelineContentSchema(limits: PipelinesConfig) {
-  const name = printable(
-    z.string().trim().min(1, 'must not be empty').max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`),
-  )
-    // A name is shown in lists and file views; reordering characters can make it read as another one.
-    .refine((v) => !hasBidiControl(v), 'must not contain bidirectional control characters');
+  // A name is shown in lists and file views; reordering characters can make it read as another one.
+  const name = withoutBidi(
+    printable(z.string().trim().min(1, 'must not be empty').max(limits.nameMaxLength, `must be at most ${limits.nameMaxLength} characters`)),
+  );
 
   const definition = boundedJsonObject(limits.definitionMaxBytes).describe('The pipeline definition: any JSON object');
 

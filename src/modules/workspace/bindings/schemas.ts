@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { withoutNul } from '../../../lib/zod-text.js';
-import { listOf, pageQuery, text } from '../schemas.js';
+import { atLeastOneField, listOf, pageQuery, text } from '../schemas.js';
 
 const SYNC_MODES = ['off', 'manual', 'watch'] as const;
 const EXECUTION_MODES = ['legacy_remote', 'bridge_local'] as const;
@@ -25,15 +25,16 @@ export const createBindingBody = z
   })
   .strict();
 
-export const updateBindingBody = z
-  .object({
-    deviceId: text(64).optional(),
-    environmentId: text(200).optional(),
-    localPath: text(4096).optional(),
-    ...optionalFields,
-  })
-  .strict()
-  .refine((body) => Object.keys(body).length > 0, { message: 'must contain at least one field' });
+export const updateBindingBody = atLeastOneField(
+  z
+    .object({
+      deviceId: text(64).optional(),
+      environmentId: text(200).optional(),
+      localPath: text(4096).optional(),
+      ...optionalFields,
+    })
+    .strict(),
+);
 
 export type BindingFields = z.infer<typeof updateBindingBody>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { WorkspaceConfig } from '../env.js';
 import { boundedJsonObject } from '../../../lib/zod-text.js';
-import { jsonObject, listOf, pageQuery, text } from '../schemas.js';
+import { atLeastOneField, jsonObject, listOf, pageQuery, text } from '../schemas.js';
 
 const DEVICE_STATUSES = ['online', 'offline'] as const;
 
@@ -17,19 +17,20 @@ export function deviceRequestSchemas(limits: WorkspaceConfig) {
     createDevice: z
       .object({ name: text(200), ...fields, status: z.enum(DEVICE_STATUSES).optional().describe('Defaults to online') })
       .strict(),
-    updateDevice: z
-      .object({
-        name: text(200).optional(),
-        ...fields,
-        status: z.enum(DEVICE_STATUSES).optional(),
-        lastSeenAt: z.iso
-          .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
-          .nullable()
-          .optional()
-          .describe('When the daemon was last seen; a time ahead of the server clock is recorded as now. Wins over the `lastSeenAt` that `status: online` sets.'),
-      })
-      .strict()
-      .refine((body) => Object.keys(body).length > 0, { message: 'must contain at least one field' }),
+    updateDevice: atLeastOneField(
+      z
+        .object({
+          name: text(200).optional(),
+          ...fields,
+          status: z.enum(DEVICE_STATUSES).optional(),
+          lastSeenAt: z.iso
+            .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+            .nullable()
+            .optional()
+            .describe('When the daemon was last seen; a time ahead of the server clock is recorded as now. Wins over the `lastSeenAt` that `status: online` sets.'),
+        })
+        .strict(),
+    ),
     heartbeat: z
       .object({ appVersion: fields.appVersion, daemonVersion: fields.daemonVersion, capabilities: fields.capabilities })
       .strict()
