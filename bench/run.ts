@@ -11,7 +11,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { createToken } from '../src/lib/auth/tokens.js';
+import { createToken } from '../src/db/tokens.js';
 import { buildApp } from '../src/app.js';
 import { syntheticPushBody } from '../scripts/lib/acai-push-body.js';
 import { captureStatements, replayFloor, statementTemplate, type FloorResult, type StatementTemplate } from './sql-floor.js';

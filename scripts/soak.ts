@@ -18,7 +18,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { JobRunner } from '../src/jobs/runner.js';
-import { createToken } from '../src/lib/auth/tokens.js';
+import { createToken } from '../src/db/tokens.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 24);

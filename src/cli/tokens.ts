@@ -4,8 +4,9 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { parseDuration } from '../lib/duration.js';
 import { ALL_SCOPES, isScope, type Scope } from '../lib/auth/scopes.js';
-import { createToken, listTokens, revokeToken, type TokenSummary } from '../lib/auth/tokens.js';
+import { createToken, listTokens, type TokenSummary } from '../db/tokens.js';
 import { createLoginLink, endUserSessions } from '../modules/dashboard/sessions/service.js';
+import { revokeToken } from '../modules/tokens/manage/service.js';
 
 const USAGE = `Usage:
   npm run --silent tokens -- create --team <team> --user <user> [--name <name>] [--scopes a,b] [--expires-in 30d] [--json]

@@ -1,12 +1,24 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { TOKEN_REVOKED_CHANNEL, type TokenCache } from '../lib/auth/tokens.js';
+import type { TokenCache } from '../lib/auth/tokens.js';
+import type { Sql } from './handles.js';
 
 // Every server keeps successful token lookups for TOKEN_CACHE_TTL_MS. A revocation anywhere is
-// sent on a PostgreSQL channel (notifyTokenRevoked); this listener, on a dedicated connection of
+// sent on a PostgreSQL channel (notifyTokenRevoked, below); this listener, on a dedicated connection of
 // its own (LISTEN needs a session that is not pooled), drops the token from this process's cache at
 // once. When the connection breaks it reconnects with backoff, and empties the cache on every
 // (re)connect: notifications sent while it was away are lost, and the cache must not outlive them.
+
+/** The PostgreSQL channel on which a revocation tells every server's token cache. */
+const TOKEN_REVOKED_CHANNEL = 'api_token_revoked';
+
+/**
+ * Tells every server sharing the database that token `id` is revoked, so their caches drop it now
+ * instead of after TOKEN_CACHE_TTL_MS. Call it after the revocation has committed.
+ */
+export async function notifyTokenRevoked(sql: Sql, id: string): Promise<void> {
+  await sql.$executeRaw`SELECT pg_notify(${TOKEN_REVOKED_CHANNEL}, ${id})`;
+}
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;

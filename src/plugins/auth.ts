@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, unauthorized } from '../lib/errors.js';
-import { TokenCache, hasTokenShape, verifyToken, type AuthContext } from '../lib/auth/tokens.js';
+import { TokenCache, hasTokenShape, type AuthContext } from '../lib/auth/tokens.js';
+import { verifyToken } from '../db/tokens.js';
 import type { Scope } from '../lib/auth/scopes.js';
 import type { Logger } from 'pino';
 import { TokenRevocationListener } from '../db/token-revocations.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { createToken } from '../../src/lib/auth/tokens.js';
+import { createToken } from '../../src/db/tokens.js';
 import { syntheticPushBody } from '../../scripts/lib/acai-push-body.js';
 import { privatePostgresUnavailable } from '../helpers/private-postgres.js';
 

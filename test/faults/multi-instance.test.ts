@@ -12,7 +12,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { createToken } from '../../src/lib/auth/tokens.js';
+import { createToken } from '../../src/db/tokens.js';
 import { acaiPushBody, call, eventually, faultServerEnv, sleep } from './harness.js';
 
 // Three server processes on one fresh PostgreSQL database, started at the same moment,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revokeToken } from '../../src/lib/auth/tokens.js';
+import { revokeToken } from '../../src/modules/tokens/manage/service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { createToken } from '../../src/lib/auth/tokens.js';
+import { createToken } from '../../src/db/tokens.js';
 import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
 
 const run = promisify(execFile);

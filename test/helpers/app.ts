@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import { loggerOptions } from '../../src/http/logger.js';
-import { createToken } from '../../src/lib/auth/tokens.js';
+import { createToken } from '../../src/db/tokens.js';
 import type { Scope } from '../../src/lib/auth/scopes.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { stubResolver } from './resolver.js';

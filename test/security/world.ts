@@ -5,7 +5,7 @@ import { gitTestEnv, waitForOperation } from '../modules/git-integration/helpers
 import { seedAcai } from '../modules/acai/fixtures.js';
 import { scenario } from '../modules/acai/scenario.js';
 import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
-import { createToken } from '../../src/lib/auth/tokens.js';
+import { createToken } from '../../src/db/tokens.js';
 import { canonicalUrl, type AppRoute } from './routes.js';
 
 // One app with team A owning one resource of every kind (acai data, device,

@@ -1,8 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PrismaClient } from '../../../generated/prisma/client.js';
-import { hasTokenShape, verifyToken } from '../../../lib/auth/tokens.js';
+import type { PrismaClient } from '../../../db/handles.js';
+import { selectUserId, upsertTeamUser, verifyToken } from '../../../db/tokens.js';
+import { hasTokenShape } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, markUserSessionsRevoked, selectLiveSession, upsertTeamUser } from './store.js';
+import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, markUserSessionsRevoked, selectLiveSession } from './store.js';
 
 // Dashboard sign-in: a one-time link from the operator CLI, or an API token pasted once. The
 // browser keeps a random session id in a signed cookie; the database keeps its SHA-256.
@@ -39,10 +40,10 @@ export async function createLoginLink(
   input: { team: string; user: string; scopes?: readonly Scope[] },
   now = new Date(),
 ): Promise<{ code: string; expiresAt: Date }> {
-  const { teamId, userId } = await upsertTeamUser(prisma, input.team, input.user);
+  const { team, user } = await prisma.$transaction((tx) => upsertTeamUser(tx, input.team, input.user));
   const code = randomSecret();
   const expiresAt = new Date(now.getTime() + LOGIN_LINK_TTL_MS);
-  await insertLoginLink(prisma, { linkHash: sha256(code), teamId, userId, scopes: [...new Set(input.scopes ?? ALL_SCOPES)], expiresAt });
+  await insertLoginLink(prisma, { linkHash: sha256(code), teamId: team.id, userId: user.id, scopes: [...new Set(input.scopes ?? ALL_SCOPES)], expiresAt });
   return { code, expiresAt };
 }
 
@@ -96,7 +97,8 @@ export async function endSession(prisma: PrismaClient, idHash: string, now = new
 
 /** For the operator CLI: signs a user out of every browser; null when the team has no such user. */
 export async function endUserSessions(prisma: PrismaClient, team: string, user: string, now = new Date()): Promise<number | null> {
-  return markUserSessionsRevoked(prisma, team, user, now);
+  const userId = await selectUserId(prisma, team, user);
+  return userId === null ? null : markUserSessionsRevoked(prisma, userId, now);
 }
 
 /**

@@ -1,9 +1,12 @@
-import type { PrismaClient } from '../../../generated/prisma/client.js';
+import type { Db, PrismaClient, Tx } from '../../../db/handles.js';
 import { uuidv7 } from '../../../lib/ids.js';
 
-// The SQL of dashboard sessions and login links. Only hashes of ids and links are stored.
+// The SQL of dashboard sessions and login links: the only place that writes dashboard_sessions and
+// dashboard_login_links (token revocation, in the tokens module, ends sessions through endLinkSessionsOf).
+// Only hashes of ids and links are stored. Teams, users and tokens are src/db/tokens.ts's; the live
+// session lookup reads them in its one statement.
 
-export interface SessionRow {
+export interface DashboardSessionRow {
   id_hash: string;
   team_id: string;
   team_name: string;
@@ -17,8 +20,8 @@ export interface SessionRow {
  * A live session in one statement: not revoked, not expired, and when it was made from an API
  * token, that token still active; a token session has the token's current scopes.
  */
-export async function selectLiveSession(prisma: PrismaClient, idHash: string, now: Date): Promise<SessionRow | null> {
-  const rows = await prisma.$queryRaw<SessionRow[]>`
+export async function selectLiveSession(prisma: PrismaClient, idHash: string, now: Date): Promise<DashboardSessionRow | null> {
+  const rows = await prisma.$queryRaw<DashboardSessionRow[]>`
     SELECT s.id_hash, s.team_id::text, t.name AS team_name, s.user_id::text, u.name AS user_name, s.token_id::text,
            COALESCE(a.scopes, s.scopes) AS scopes
       FROM dashboard_sessions s
@@ -41,12 +44,22 @@ export async function markSessionRevoked(prisma: PrismaClient, idHash: string, n
   await prisma.dashboardSession.updateMany({ where: { idHash, revokedAt: null }, data: { revokedAt: now } });
 }
 
-/** Ends every live session of the named user; null when the team has no such user. */
-export async function markUserSessionsRevoked(prisma: PrismaClient, team: string, user: string, now: Date): Promise<number | null> {
-  const owner = await prisma.user.findFirst({ where: { name: user, team: { name: team } }, select: { id: true } });
-  if (!owner) return null;
-  const ended = await prisma.dashboardSession.updateMany({ where: { userId: owner.id, revokedAt: null, expiresAt: { gt: now } }, data: { revokedAt: now } });
+/** Ends every live session of user `userId`; how many. */
+export async function markUserSessionsRevoked(db: Db, userId: string, now: Date): Promise<number> {
+  const ended = await db.dashboardSession.updateMany({ where: { userId, revokedAt: null, expiresAt: { gt: now } }, data: { revokedAt: now } });
   return ended.count;
+}
+
+/**
+ * Ends the sessions of user `userId` that came from a login link (sessions signed in with a token
+ * end with that token), except `keepSession` (an id hash): one of the user's tokens was just revoked,
+ * in the caller's transaction.
+ */
+export async function endLinkSessionsOf(tx: Tx, userId: string, now: Date, keepSession?: string): Promise<void> {
+  await tx.dashboardSession.updateMany({
+    where: { userId, tokenId: null, revokedAt: null, ...(keepSession === undefined ? {} : { idHash: { not: keepSession } }) },
+    data: { revokedAt: now },
+  });
 }
 
 export async function insertLoginLink(
@@ -67,16 +80,4 @@ export async function consumeLoginLink(
      WHERE link_hash = ${linkHash} AND used_at IS NULL AND expires_at > ${now}
     RETURNING team_id::text, user_id::text, scopes`;
   return rows[0] ?? null;
-}
-
-export async function upsertTeamUser(prisma: PrismaClient, team: string, user: string): Promise<{ teamId: string; userId: string }> {
-  return prisma.$transaction(async (tx) => {
-    const teamRow = await tx.team.upsert({ where: { name: team }, create: { id: uuidv7(), name: team }, update: {} });
-    const userRow = await tx.user.upsert({
-      where: { teamId_name: { teamId: teamRow.id, name: user } },
-      create: { id: uuidv7(), teamId: teamRow.id, name: user },
-      update: {},
-    });
-    return { teamId: teamRow.id, userId: userRow.id };
-  });
 }

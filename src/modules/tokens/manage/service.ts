@@ -1,10 +1,15 @@
-import type { PrismaClient } from '../../../generated/prisma/client.js';
+import type { PrismaClient } from '../../../db/handles.js';
+import { createToken, markTokenRevoked, selectTeamToken, selectTeamTokens, selectTokenExpiry, selectUserNames, type TeamTokenRow } from '../../../db/tokens.js';
+import { notifyTokenRevoked } from '../../../db/token-revocations.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
-import { createToken, notifyTokenRevoked } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { markRevoked, selectNames, selectTeamToken, selectTeamTokens, selectTokenExpiry, type TeamTokenRow } from './store.js';
+import { endLinkSessionsOf } from '../../dashboard/sessions/store.js';
 
-// Team token management, shared by the JSON API (/api/tokens) and the dashboard's tokens page.
+// Team token management, shared by the JSON API (/api/tokens) and the dashboard's tokens page, and
+// revocation (also the operator CLI's). The feature has no store of its own: api_tokens, teams and
+// users are src/db/tokens.ts's, below the modules, because the auth plugin verifies tokens with it.
+// Revoking ends the owner's login-link sessions through the dashboard's session store, which owns
+// dashboard_sessions (a store call across modules, as git-integration calls the pipelines store).
 
 export type TokenState = 'active' | 'expired' | 'revoked';
 
@@ -76,27 +81,42 @@ async function assertLifetime(prisma: PrismaClient, manager: TokenManager, expir
 export async function createTeamToken(prisma: PrismaClient, manager: TokenManager, input: NewToken, now = new Date()) {
   await assertLifetime(prisma, manager, input.expiresAt ?? null, now);
   const scopes = grantedScopes(manager, input.scopes);
-  const names = await selectNames(prisma, manager.teamId, manager.userId);
+  const names = await selectUserNames(prisma, manager.teamId, manager.userId);
   if (!names) throw notFound('Your user no longer exists in this team');
   const created = await createToken(prisma, { team: names.team, user: names.user, name: input.name, scopes, expiresAt: input.expiresAt ?? null });
   const token = await selectTeamToken(prisma, manager.teamId, created.id);
   return { token: created.token, summary: { ...token!, state: tokenState(token!, now) } };
 }
 
+const tokenNotFound = () => notFound('Token not found');
+
 /**
- * Revokes a token of the team; sessions signed in with it end with it (their rows reference it), so do
- * its owner's login-link sessions except the dashboard session revoking it (`actingSession`, an id
- * hash), and every server's token cache is told to drop it (after the revocation committed).
+ * Revokes token `id` (of team `teamId` when given) and, in the same transaction, ends its owner's
+ * dashboard sessions that came from a login link: revoking a user's tokens must sign them out
+ * everywhere (sessions signed in with a token end with that token: their rows reference it). The
+ * dashboard session doing the revoking (`keepSession`, an id hash) is spared: its user is present.
+ * Revoking twice keeps the first time and ends no session started since. Then every server's token
+ * cache is told to drop it (after the commit). False when no such token.
  */
+export async function revokeToken(prisma: PrismaClient, id: string, scope: { teamId?: string; keepSession?: string } = {}, now = new Date()): Promise<boolean> {
+  const found = await prisma.$transaction(async (tx) => {
+    const revoked = await markTokenRevoked(tx, id, now, scope.teamId);
+    if (revoked.revokedUserId !== null) await endLinkSessionsOf(tx, revoked.revokedUserId, now, scope.keepSession);
+    return revoked.found;
+  });
+  if (found) await notifyTokenRevoked(prisma, id);
+  return found;
+}
+
+/** Revokes a token of the team (see revokeToken); `actingSession` is the id hash of the dashboard session revoking it. */
 export async function revokeTeamToken(prisma: PrismaClient, teamId: string, id: string, actingSession?: string, now = new Date()): Promise<TeamToken> {
-  if (!(await markRevoked(prisma, teamId, id, now, actingSession))) throw notFound('Token not found');
-  await notifyTokenRevoked(prisma, id);
+  if (!(await revokeToken(prisma, id, { teamId, keepSession: actingSession }, now))) throw tokenNotFound();
   const token = (await selectTeamToken(prisma, teamId, id))!;
   return { ...token, state: tokenState(token, now) };
 }
 
 export async function getTeamToken(prisma: PrismaClient, teamId: string, id: string, now = new Date()): Promise<TeamToken> {
   const token = await selectTeamToken(prisma, teamId, id);
-  if (!token) throw notFound('Token not found');
+  if (!token) throw tokenNotFound();
   return { ...token, state: tokenState(token, now) };
 }
