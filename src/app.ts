@@ -13,16 +13,17 @@ import rateLimitsPlugin from './plugins/rate-limits.js';
 import openapiPlugin from './plugins/openapi.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import corsPlugin from './plugins/cors.js';
-import metricsPlugin from './plugins/metrics.js';
+import metricsPlugin, { type DatabaseGauge } from './plugins/metrics.js';
 import { useErrorDialect, useErrorHandler, sendError, toAppError } from './http/error-handler.js';
 import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
-import { healthRoutes } from './modules/health/routes.js';
+import { healthRoutes } from './http/health.js';
 import acaiModule from './modules/acai/index.js';
 import gitIntegrationModule from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
 import tokensModule from './modules/tokens/index.js';
 import dashboardModule from './modules/dashboard/index.js';
+import { countOperations } from './modules/git-integration/operations/store.js';
 import workspaceModule, { WORKSPACE_ROOTS, WORKSPACE_SDK_UNSERVED_ROOTS } from './modules/workspace/index.js';
 
 export interface AppDependencies {
@@ -70,6 +71,16 @@ export interface RootAlias {
 }
 
 const ROOT_ALIASES: RootAlias[] = [{ of: '/v1', roots: WORKSPACE_ROOTS, dialect: 'workspace', modules: [workspaceModule] }];
+
+/** Modules' gauges read from the database at each scrape (GET /metrics); plugins import no module, so they are wired here. */
+const MODULE_GAUGES: DatabaseGauge[] = [
+  {
+    name: 'specsync_git_operations',
+    help: 'Git operations recorded in the database (all instances), by kind and status',
+    labelNames: ['kind', 'status'],
+    read: async (sql) => (await countOperations(sql)).map((row) => ({ labels: { kind: row.kind, status: row.status }, value: row.n })),
+  },
+];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -120,7 +131,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(openapiPlugin);
   await app.register(securityHeadersPlugin);
   await app.register(corsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { databaseGauges: MODULE_GAUGES });
 
   // Outside every API surface (e.g. a typo at the root) the platform dialect applies,
   // except below the roots of an alias (e.g. `/devices/x/unknown`: workspace dialect).

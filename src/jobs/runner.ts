@@ -1,6 +1,7 @@
 import { PgBoss, type QueuePolicy, type Db as IDatabase } from 'pg-boss';
 import type { Logger } from 'pino';
 import { jobDuration } from '../lib/metrics.js';
+import type { RawSql } from '../db/handles.js';
 
 // A small typed layer over pg-boss: modules define their queues and handlers,
 // the server starts and stops the runner. Jobs live in Postgres (schema `pgboss`),
@@ -49,6 +50,26 @@ export interface JobRunnerOptions {
   monitorIntervalSeconds?: number;
   /** How long `stop()` waits for running jobs (the server passes SHUTDOWN_GRACE_MS). */
   stopTimeoutMs?: number;
+}
+
+/** Jobs of one queue in one state, all instances: how many, and the age of the oldest in seconds. */
+export interface QueueStat {
+  queue: string;
+  state: string;
+  jobs: number;
+  oldest: number;
+}
+
+/**
+ * The jobs waiting (`created`, `retry`) and running (`active`) in every queue, read from pg-boss's
+ * table (shared by every instance; the metrics' queue gauges). Runs without a runner in this
+ * process (JOBS=false); rejects while no runner has ever created the pgboss schema.
+ */
+export async function queueStats(sql: RawSql): Promise<QueueStat[]> {
+  return sql.$queryRaw<QueueStat[]>`
+    SELECT name AS queue, state::text AS state, count(*)::int AS jobs,
+           coalesce(extract(epoch FROM now() - min(created_on)), 0)::float8 AS oldest
+      FROM pgboss.job WHERE state IN ('created', 'retry', 'active') GROUP BY name, state`;
 }
 
 // pg-boss's LISTEN/NOTIFY listener (`useListenNotify`) is left off: when its connection is

@@ -4,6 +4,8 @@ import fp from 'fastify-plugin';
 import { Gauge, Registry } from 'prom-client';
 import { httpDuration, httpRequests, processRegistry, pushBytes } from '../lib/metrics.js';
 import { useErrorHandler } from '../http/error-handler.js';
+import type { RawSql } from '../db/handles.js';
+import { queueStats, type QueueStat } from '../jobs/runner.js';
 
 // GET /metrics in the Prometheus text format, only when METRICS_TOKEN is set, and then only with
 // that bearer token. Not in the OpenAPI document: it is an operator's endpoint, not an API.
@@ -20,8 +22,49 @@ function bearerMatches(header: string | undefined, expected: Buffer): boolean {
   return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }
 
-/** Gauges read from the database at each scrape: the pool, the job queues, git operations. */
-function databaseGauges(app: FastifyInstance): Registry {
+/** One value of a gauge: its labels and the figure. */
+export interface GaugeSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A gauge read from the shared database at each scrape (all instances). Modules hand theirs to the
+ * plugin through its options (app.ts wires them): plugins import no module.
+ */
+export interface DatabaseGauge {
+  name: string;
+  help: string;
+  labelNames: readonly string[];
+  read(sql: RawSql): Promise<GaugeSample[]>;
+}
+
+export interface MetricsOptions {
+  databaseGauges?: readonly DatabaseGauge[];
+}
+
+/** One read per scrape for the gauges that share it (prom-client collects metrics concurrently). */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let reading: Promise<T> | null = null;
+  return () => (reading ??= read().finally(() => (reading = null)));
+}
+
+function addDatabaseGauge(registry: Registry, sql: RawSql, gauge: DatabaseGauge): void {
+  new Gauge({
+    name: gauge.name,
+    help: gauge.help,
+    labelNames: gauge.labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // A database that does not answer leaves the gauge empty.
+      for (const sample of await gauge.read(sql).catch(() => [])) this.set(sample.labels, sample.value);
+    },
+  });
+}
+
+/** Gauges read from the database at each scrape: the pool, the job queues, and the modules' own. */
+function databaseGauges(app: FastifyInstance, moduleGauges: readonly DatabaseGauge[]): Registry {
   const registry = new Registry();
   new Gauge({
     name: 'specsync_db_pool_connections',
@@ -43,60 +86,34 @@ function databaseGauges(app: FastifyInstance): Registry {
       this.set(app.config.database.poolSize);
     },
   });
-  // One read per scrape for the three gauges below (prom-client collects metrics concurrently: each
-  // one's collect awaits the same read); a database that does not answer leaves them empty.
-  let reading: Promise<void> | null = null;
-  const readOnce = (): Promise<void> => (reading ??= readQueuesAndOperations().finally(() => (reading = null)));
-  const readQueuesAndOperations = async (): Promise<void> => {
-    queueJobs.reset();
-    queueAge.reset();
-    gitOperations.reset();
-    const queues = await app.db.pool
-      .query<{ queue: string; state: string; jobs: number; oldest: number }>(
-        `SELECT name AS queue, state::text AS state, count(*)::int AS jobs,
-                coalesce(extract(epoch FROM now() - min(created_on)), 0)::float8 AS oldest
-           FROM pgboss.job WHERE state IN ('created', 'retry', 'active') GROUP BY name, state`,
-      )
-      .then((r) => r.rows, () => []); // no pgboss schema before the first job runner started
-    for (const row of queues) {
-      queueJobs.set({ queue: row.queue, state: row.state }, row.jobs);
-      queueAge.set({ queue: row.queue, state: row.state }, row.oldest);
-    }
-    const operations = await app.db.pool
-      .query<{ kind: string; status: string; n: number }>(`SELECT kind::text, status::text, count(*)::int AS n FROM git_operations GROUP BY 1, 2`)
-      .then((r) => r.rows, () => []);
-    for (const row of operations) gitOperations.set({ kind: row.kind, status: row.status }, row.n);
-  };
-  const queueJobs: Gauge<'queue' | 'state'> = new Gauge({
-    name: 'specsync_job_queue_jobs',
-    help: 'Jobs in the shared queues (all instances), by queue and state: created and retry wait, active run',
-    labelNames: ['queue', 'state'] as const,
-    registers: [registry],
-    collect: readOnce,
-  });
-  const queueAge = new Gauge({
-    name: 'specsync_job_queue_oldest_seconds',
-    help: 'Age of the oldest job in each queue and state (all instances)',
-    labelNames: ['queue', 'state'] as const,
-    registers: [registry],
-    collect: readOnce,
-  });
-  const gitOperations = new Gauge({
-    name: 'specsync_git_operations',
-    help: 'Git operations recorded in the database (all instances), by kind and status',
-    labelNames: ['kind', 'status'] as const,
-    registers: [registry],
-    collect: readOnce,
-  });
+  // No pgboss schema before the first job runner started: no queue figures then.
+  const queues = oncePerScrape(() => queueStats(app.db.sql).catch((): QueueStat[] => []));
+  const byQueue = (row: QueueStat) => ({ queue: row.queue, state: row.state });
+  const gauges: DatabaseGauge[] = [
+    {
+      name: 'specsync_job_queue_jobs',
+      help: 'Jobs in the shared queues (all instances), by queue and state: created and retry wait, active run',
+      labelNames: ['queue', 'state'],
+      read: async () => (await queues()).map((row) => ({ labels: byQueue(row), value: row.jobs })),
+    },
+    {
+      name: 'specsync_job_queue_oldest_seconds',
+      help: 'Age of the oldest job in each queue and state (all instances)',
+      labelNames: ['queue', 'state'],
+      read: async () => (await queues()).map((row) => ({ labels: byQueue(row), value: row.oldest })),
+    },
+    ...moduleGauges,
+  ];
+  for (const gauge of gauges) addDatabaseGauge(registry, app.db.sql, gauge);
   return registry;
 }
 
 export default fp(
-  async function metricsPlugin(app: FastifyInstance) {
+  async function metricsPlugin(app: FastifyInstance, options: MetricsOptions) {
     const token = app.config.metrics.token;
     if (!token) return;
     const expected = digest(token);
-    const fromDatabase = databaseGauges(app);
+    const fromDatabase = databaseGauges(app, options.databaseGauges ?? []);
 
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';

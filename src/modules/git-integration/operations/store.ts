@@ -1,5 +1,5 @@
 import type { Prisma } from '../../../db/database.js';
-import type { Db, Tx } from '../../../db/handles.js';
+import type { Db, RawSql, Tx } from '../../../db/handles.js';
 import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
 
 // The operations feature's tables.
@@ -29,6 +29,11 @@ export interface OperationRow {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+/** How many operations of each kind are in each status, all teams (the metrics' specsync_git_operations gauge). */
+export async function countOperations(sql: RawSql): Promise<{ kind: OperationKind; status: OperationStatus; n: number }[]> {
+  return sql.$queryRaw`SELECT kind::text, status::text, count(*)::int AS n FROM git_operations GROUP BY 1, 2`;
 }
 
 export async function loadOperation(db: Db, id: string): Promise<OperationRow | null> {
