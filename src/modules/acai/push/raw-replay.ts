@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { rawSql } from '../../../db/raw-sql.js';
 import type { AuthContext } from '../../../lib/auth/tokens.js';
 import type { PushCaps } from '../env.js';
 import { DIGEST_VERSION } from './digest.js';
@@ -54,7 +53,7 @@ export function rawReplay(app: FastifyInstance, caps: PushCaps): RawReplay {
       const auth = request.auth;
       if (auth && body.length >= RAW_REPLAY_MIN_BYTES) {
         const rawDigest = digest(auth, body);
-        const seen = await findRawReplay<PushResult>(rawSql(app.db.pool, app.db), auth.teamId, rawDigest);
+        const seen = await findRawReplay<PushResult>(app.db.sql, auth.teamId, rawDigest);
         misses.set(request, { digest: rawDigest, version: seen.version });
         if (seen.response) {
           hits.set(request, seen.response);

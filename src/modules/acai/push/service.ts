@@ -1,4 +1,3 @@
-import { rawSql } from '../../../db/raw-sql.js';
 import { unprocessable } from '../../../lib/errors.js';
 import { pushDigest } from './digest.js';
 import type { PushPlan } from './plan.js';
@@ -49,7 +48,7 @@ export interface PushAuth {
  */
 export async function push(db: PushDatabase, teamId: string, plan: PushPlan, auth: PushAuth, raw: RawMiss | null = null): Promise<PushResult> {
   const digest = pushDigest(plan, auth.mayWriteImpls);
-  const seen = raw ? { version: raw.version, response: null } : await findReplay<PushResult>(rawSql(db.pool, db), teamId, plan, digest);
+  const seen = raw ? { version: raw.version, response: null } : await findReplay<PushResult>(db.sql, teamId, plan, digest);
   if (seen.response) return seen.response;
 
   const now = new Date();

@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { type RawSql, type RawSqlTarget } from '../../../db/raw-sql.js';
+import type { RawSql } from '../../../db/handles.js';
 import { unavailable } from '../../../lib/errors.js';
 import { jsonLiteral } from './literal.js';
 import type { PushPlan } from './plan.js';
 
 // How POST /push talks to the database: the replay read, and the one transaction on one
 // connection that runs the statements of context.ts and write.ts.
-
-/** The push writes through raw SQL on one pooled connection: a fraction of the CPU per statement of an interactive Prisma transaction. */
-export type PushSql = RawSql;
 
 // A push waits at most this long, for the branch lock included (Prisma's interactive transactions had the same bound).
 const STATEMENT_TIMEOUT_MS = 60_000;
@@ -24,10 +21,17 @@ export function lockKey(...parts: string[]): bigint {
   return createHash('sha256').update(parts.join('\u0000')).digest().readBigInt64BE(0);
 }
 
-export interface PushDatabase extends RawSqlTarget {
+/**
+ * What the push needs of the Database: the pool, whose one connection runs the transaction in raw
+ * SQL (a fraction of the CPU per statement of an interactive Prisma transaction), and raw SQL on
+ * that pool for the replay reads.
+ */
+export interface PushDatabase {
   pool: pg.Pool;
   /** Whether each connection may PREPARE the statements once (Database.sqlPrepare). */
   sqlPrepare: boolean;
+  /** Database.sql: named statements where the database allows them. */
+  sql: RawSql;
 }
 
 /** A statement of the push transaction: its text, which reads its one value as the jsonb `$1`, and that value. */
@@ -121,7 +125,7 @@ export interface Replay<T> {
  * stored answer when its digest matches and it was stored at that version. Both come from one
  * snapshot, so a write committed in between cannot pair an old answer with a new version.
  */
-export async function findReplay<T>(db: PushSql, teamId: string, plan: PushPlan, digest: Buffer): Promise<Replay<T>> {
+export async function findReplay<T>(db: RawSql, teamId: string, plan: PushPlan, digest: Buffer): Promise<Replay<T>> {
   const rows = await db.$queryPrepared<{ version: string; response: T | null }[]>`
     WITH team AS (SELECT coalesce((SELECT version FROM acai_team_versions WHERE team_id = ${teamId}::uuid), 0) AS version)
     SELECT team.version::text AS version,
@@ -138,7 +142,7 @@ export async function findReplay<T>(db: PushSql, teamId: string, plan: PushPlan,
  * snapshot, like findReplay, whose version it can stand in for. The digest covers the team; the
  * join on it only keeps another team's row out beyond doubt.
  */
-export async function findRawReplay<T>(db: PushSql, teamId: string, rawDigest: Buffer): Promise<Replay<T>> {
+export async function findRawReplay<T>(db: RawSql, teamId: string, rawDigest: Buffer): Promise<Replay<T>> {
   const rows = await db.$queryPrepared<{ version: string; response: T | null }[]>`
     WITH team AS (SELECT coalesce((SELECT version FROM acai_team_versions WHERE team_id = ${teamId}::uuid), 0) AS version)
     SELECT team.version::text AS version,
