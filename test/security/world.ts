@@ -3,6 +3,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { GitRemotes, startHttpGitServer, type HttpGitServer } from '../helpers/git-remotes.js';
 import { gitTestEnv, waitForOperation } from '../modules/git-integration/helpers.js';
 import { seedAcai } from '../modules/acai/fixtures.js';
+import { body as pushBody, refs, spec } from '../modules/acai/push-helpers.js';
 import { scenario } from '../modules/acai/scenario.js';
 import { ALL_SCOPES } from '../../src/lib/auth/scopes.js';
 import { createToken } from '../../src/db/tokens.js';
@@ -133,13 +134,10 @@ export function validRequest(route: AppRoute, ids: WorldIds, repositoryUrl: stri
     },
     // Pushing specs needs specs:write; the body carries specs so that the scope is required.
     'POST /api/v1/push': {
-      body: {
-        repo_uri: 'github.com/acme/api',
-        branch_name: 'main',
-        commit_hash: 'abc123',
-        specs: [{ feature: { name: 'auth', product: 'api' }, requirements: { 'auth.LOGIN.1': { requirement: 'x' } }, meta: { path: 'features/auth.feature.yaml', last_seen_commit: 'abc123' } }],
-        references: { data: { 'auth.LOGIN.1': [{ path: 'src/auth.ts:1', is_test: false }] }, override: false },
-      },
+      body: pushBody('github.com/acme/api', 'main', {
+        specs: [spec({ feature: 'auth', product: 'api', requirements: { 'auth.LOGIN.1': { requirement: 'x' } } })],
+        references: refs({ 'auth.LOGIN.1': [{ path: 'src/auth.ts:1', is_test: false }] }),
+      }),
     },
     'POST /v1/devices': { body: { name: 'sec-laptop-2' } },
     'PATCH /v1/devices/:id': { body: { name: 'renamed' } },

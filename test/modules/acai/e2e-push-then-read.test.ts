@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { getWith, patchStates } from './fixtures.js';
+import { body, pushWith, refs, SHA, spec } from './push-helpers.js';
 
 // The whole CLI flow against the real endpoints: `acai push` (main, then a child
 // implementation on a feature branch), then `acai features`, `acai feature` and `acai set-status`.
@@ -9,7 +10,7 @@ const REPO = 'github.com/acme/shop';
 let t: TestApp;
 let token: string;
 
-const push = (payload: object) => t.http().post('/api/v1/push').set('Authorization', `Bearer ${token}`).send(payload);
+const push = (payload: object) => pushWith(t, token, payload);
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -21,23 +22,23 @@ describe('push, then read and write states', () => {
   it('data-model.INHERITANCE.4 data-model.INHERITANCE.8 feature-context.RESOLUTION.3 implementation-features.DISCOVERY.1 a child implementation created by push reads its parent\'s spec, states and refs', async (ctx) => {
     // Written before POST /push landed; runs as soon as the route is registered.
     if (!t.app.hasRoute({ method: 'POST', url: '/api/v1/push' })) return ctx.skip();
-    const main = await push({
-      repo_uri: REPO,
-      branch_name: 'main',
-      commit_hash: 'a'.repeat(40),
-      specs: [
-        {
-          feature: { name: 'cart', product: 'shop', description: 'Shopping cart' },
-          requirements: {
-            'cart.ITEMS.1': { requirement: 'Add an item' },
-            'cart.ITEMS.2': { requirement: 'Remove an item' },
-            'cart.ITEMS.3': { requirement: 'Old checkout', deprecated: true },
-          },
-          meta: { path: 'features/cart.feature.yaml', last_seen_commit: 'a'.repeat(40) },
-        },
-      ],
-      references: { override: false, data: { 'cart.ITEMS.1': [{ path: 'src/cart.ts:12', is_test: false }, { path: 'test/cart.test.ts:3', is_test: true }] } },
-    });
+    const main = await push(
+      body(REPO, 'main', {
+        specs: [
+          spec({
+            feature: 'cart',
+            product: 'shop',
+            description: 'Shopping cart',
+            requirements: {
+              'cart.ITEMS.1': { requirement: 'Add an item' },
+              'cart.ITEMS.2': { requirement: 'Remove an item' },
+              'cart.ITEMS.3': { requirement: 'Old checkout', deprecated: true },
+            },
+          }),
+        ],
+        references: refs({ 'cart.ITEMS.1': [{ path: 'src/cart.ts:12', is_test: false }, { path: 'test/cart.test.ts:3', is_test: true }] }),
+      }),
+    );
     expect(main.status, JSON.stringify(main.body)).toBe(200);
     expect(main.body.data).toMatchObject({ implementation_name: 'main', product_name: 'shop' });
 
@@ -49,15 +50,15 @@ describe('push, then read and write states', () => {
     });
     expect(states.status).toBe(200);
 
-    const child = await push({
-      repo_uri: REPO,
-      branch_name: 'feature/wishlist',
-      commit_hash: 'b'.repeat(40),
-      product_name: 'shop',
-      target_impl_name: 'wishlist',
-      parent_impl_name: 'main',
-      references: { override: false, data: { 'cart.ITEMS.2': [{ path: 'src/cart.ts:40' }] } },
-    });
+    const child = await push(
+      body(REPO, 'feature/wishlist', {
+        commit_hash: SHA('b'),
+        product_name: 'shop',
+        target_impl_name: 'wishlist',
+        parent_impl_name: 'main',
+        references: refs({ 'cart.ITEMS.2': [{ path: 'src/cart.ts:40' }] }),
+      }),
+    );
     expect(child.status, JSON.stringify(child.body)).toBe(200);
     expect(child.body.data).toMatchObject({ implementation_name: 'wishlist', product_name: 'shop' });
 
@@ -78,7 +79,7 @@ describe('push, then read and write states', () => {
         total_count: 3,
         refs_inherited: false,
         refs_count: 1,
-        spec_last_seen_commit: 'a'.repeat(40),
+        spec_last_seen_commit: SHA('a'),
       }),
     ]);
 

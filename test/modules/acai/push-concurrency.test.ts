@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { pushWith, repo, SHA } from './push-helpers.js';
+import { body, pushWith, refs, repo, SHA, spec } from './push-helpers.js';
 
 // Parallel pushes over real HTTP: one branch and one implementation per (team, repo, branch)
 // however many pushes race to create them, and never a 500 (push.TX.2, data-model.BRANCHES.6-1).
@@ -9,20 +9,14 @@ let t: TestApp;
 let token: string;
 const push = (payload: object) => pushWith(t, token, payload);
 
-const specPush = (repoUri: string, branch: string, product: string, feature: string, commit: string, extra: object = {}) => ({
-  repo_uri: repoUri,
-  branch_name: branch,
-  commit_hash: commit,
-  specs: [
-    {
-      feature: { name: feature, product },
-      requirements: { [`${feature}.MAIN.1`]: { requirement: `Written at ${commit.slice(0, 4)}` } },
-      meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: commit },
-    },
-  ],
-  references: { override: false, data: { [`${feature}.MAIN.1`]: [{ path: `src/${commit.slice(0, 4)}.ts:1` }] } },
-  ...extra,
-});
+/** A push at `commit` of one spec and one ref, both saying which commit wrote them. */
+const specPush = (repoUri: string, branch: string, product: string, feature: string, commit: string, extra: object = {}) =>
+  body(repoUri, branch, {
+    commit_hash: commit,
+    specs: [spec({ feature, product, requirements: { [`${feature}.MAIN.1`]: { requirement: `Written at ${commit.slice(0, 4)}` } }, commit })],
+    references: refs({ [`${feature}.MAIN.1`]: [{ path: `src/${commit.slice(0, 4)}.ts:1` }] }),
+    ...extra,
+  });
 
 const PARALLEL = 10;
 const hex = (i: number) => SHA(i.toString(16));

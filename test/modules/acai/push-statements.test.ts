@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { body, pushWith, repo, SHA } from './push-helpers.js';
+import { bigRefs, bigSpecs, body, pushWith, repo, SHA } from './push-helpers.js';
 
 // The number of round trips a push takes is at most 3 and does not grow with the number of specs,
 // requirements or refs: the replay lookup, the context read after the lock, and one writing
@@ -49,24 +49,6 @@ const transactionOf = (sql: string[]) => {
   expect(commit).toBeGreaterThan(begin);
   return sql.slice(begin, commit + 1);
 };
-
-function bigSpecs(features: number, requirements: number, product: string) {
-  return Array.from({ length: features }, (_, f) => ({
-    feature: { name: `feature-${f}`, product, description: `Feature ${f}`, version: '1.2.3' },
-    requirements: Object.fromEntries(
-      Array.from({ length: requirements }, (_, r) => [`feature-${f}.MAIN.${r + 1}`, { requirement: `Requirement ${r + 1} of feature ${f}`, note: r % 10 === 0 ? 'a note' : undefined }]),
-    ),
-    meta: { path: `features/feature-${f}.feature.yaml`, last_seen_commit: SHA('b'), raw_content: `feature:\n  name: feature-${f}\n` },
-  }));
-}
-
-function bigRefs(features: number, requirements: number) {
-  const data: Record<string, { path: string; is_test: boolean }[]> = {};
-  for (let f = 0; f < features; f++) {
-    for (let r = 0; r < requirements; r++) data[`feature-${f}.MAIN.${r + 1}`] = [{ path: `src/feature-${f}.ts:${r + 1}`, is_test: r % 2 === 0 }];
-  }
-  return { override: false, data };
-}
 
 beforeAll(async () => {
   t = await createTestApp();

@@ -1,41 +1,38 @@
 import type { TestApp } from '../../helpers/app.js';
 import { createLoginLink } from '../../../src/modules/dashboard/sessions/service.js';
 import type { Scope } from '../../../src/lib/auth/scopes.js';
+import { body, pushOk, refs, SHA, spec } from '../acai/push-helpers.js';
 
 // A product with a parent and a child implementation, made the way a team makes it: two pushes.
 
 const REPO = 'github.com/acme/shop';
-const MAIN_SHA = 'a'.repeat(40);
-const CHILD_SHA = 'b'.repeat(40);
 
 export async function pushProduct(t: TestApp, token: string, product = 'shop'): Promise<void> {
-  const spec = (feature: string, requirements: Record<string, unknown>, commit: string) => ({
-    feature: { name: feature, product },
-    requirements,
-    meta: { path: `features/${feature}.feature.yaml`, last_seen_commit: commit },
-  });
-  const push = async (payload: object) => {
-    const response = await t.http().post('/api/v1/push').set('Authorization', `Bearer ${token}`).send(payload);
-    if (response.status !== 200) throw new Error(`push failed: ${response.status} ${JSON.stringify(response.body)}`);
-  };
-  await push({
-    repo_uri: REPO,
-    branch_name: 'main',
-    commit_hash: MAIN_SHA,
-    specs: [
-      spec('cart', { 'cart.ITEMS.1': { requirement: 'Add an item' }, 'cart.ITEMS.2': { requirement: 'Remove an item' } }, MAIN_SHA),
-      spec('checkout', { 'checkout.PAY.1': { requirement: 'Pay by card' }, 'checkout.PAY.2': { requirement: 'Old way', deprecated: true } }, MAIN_SHA),
-    ],
-    references: { override: false, data: { 'cart.ITEMS.1': [{ path: 'src/cart.ts:12', is_test: false }, { path: 'test/cart.test.ts:3', is_test: true }] } },
-  });
+  await pushOk(
+    t,
+    token,
+    body(REPO, 'main', {
+      specs: [
+        spec({ feature: 'cart', product, requirements: { 'cart.ITEMS.1': { requirement: 'Add an item' }, 'cart.ITEMS.2': { requirement: 'Remove an item' } } }),
+        spec({
+          feature: 'checkout',
+          product,
+          requirements: { 'checkout.PAY.1': { requirement: 'Pay by card' }, 'checkout.PAY.2': { requirement: 'Old way', deprecated: true } },
+        }),
+      ],
+      references: refs({ 'cart.ITEMS.1': [{ path: 'src/cart.ts:12', is_test: false }, { path: 'test/cart.test.ts:3', is_test: true }] }),
+    }),
+  );
   // The child tracks its own branch and pushes one more feature; cart and checkout come from main.
-  await push({
-    repo_uri: REPO,
-    branch_name: 'feature/wishlist',
-    commit_hash: CHILD_SHA,
-    parent_impl_name: 'main',
-    specs: [spec('wishlist', { 'wishlist.LIST.1': { requirement: 'Keep a list' } }, CHILD_SHA)],
-  });
+  await pushOk(
+    t,
+    token,
+    body(REPO, 'feature/wishlist', {
+      commit_hash: SHA('b'),
+      parent_impl_name: 'main',
+      specs: [spec({ feature: 'wishlist', product, requirements: { 'wishlist.LIST.1': { requirement: 'Keep a list' } }, commit: SHA('b') })],
+    }),
+  );
 }
 
 export async function setState(t: TestApp, token: string, implementation: string, feature: string, states: Record<string, object>, product = 'shop') {
