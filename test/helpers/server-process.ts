@@ -3,6 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/lib/paths.js';
 
+/** A loopback port nothing listens on right now (the tests' servers, sshd, private Postgres). */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

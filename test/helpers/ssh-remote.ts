@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './server-process.js';
 
 // A real OpenSSH server on a loopback port for tests of git over ssh: its own host
 // key, config and authorized_keys in a temp directory; every authorized key may
@@ -39,14 +39,6 @@ export interface SshRemote {
   /** sshd's log (-e), for diagnosing failures. */
   log(): string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function fingerprintOf(publicKeyFile: string): string {

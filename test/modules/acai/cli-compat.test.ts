@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { hasAcaiCli, runAcai } from './acai-cli.js';
 import { seedAcai, storedStates, type Seeded } from './fixtures.js';
 import { scenario } from './scenario.js';
 
 // The released acai CLI, unchanged, against our read and state endpoints. Runs when
 // ACAI_CLI names a build of github.com/acai-sh/cli (a node-runnable acai.mjs); skipped otherwise.
-const CLI = process.env.ACAI_CLI ?? '';
-const run = promisify(execFile);
 
-describe.skipIf(!CLI || !existsSync(CLI))('acai CLI against the read and state endpoints', () => {
+describe.skipIf(!hasAcaiCli)('acai CLI against the read and state endpoints', () => {
   let t: TestApp;
   let seeded: Seeded;
   let env: NodeJS.ProcessEnv;
@@ -25,15 +21,7 @@ describe.skipIf(!CLI || !existsSync(CLI))('acai CLI against the read and state e
   });
   afterAll(async () => t?.close());
 
-  const acai = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, cwd: '/' });
-      return { code: 0, out: stdout + stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, out: e.stdout + e.stderr };
-    }
-  };
+  const acai = (...args: string[]) => runAcai({ env, cwd: '/' }, ...args);
 
   it('implementation-features.RESPONSE.4 `acai features --json` parses the worklist', async () => {
     const { code, out } = await acai('features', '--impl', 'api/feat', '--json');

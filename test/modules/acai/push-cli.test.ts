@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
+import { hasAcaiCli, runAcai } from './acai-cli.js';
 
 // The released acai CLI, unchanged, running `acai push` in a real git checkout against our
 // server. Runs when ACAI_CLI names a node-runnable build of github.com/acai-sh/cli; skipped otherwise.
-const CLI = process.env.ACAI_CLI ?? '';
 const run = promisify(execFile);
 
 const CART_SPEC = `feature:
@@ -29,7 +28,7 @@ components:
         replaced_by: [cart.ITEMS.2]
 `;
 
-describe.skipIf(!CLI || !existsSync(CLI))('acai push (the real CLI) against POST /api/v1/push', () => {
+describe.skipIf(!hasAcaiCli)('acai push (the real CLI) against POST /api/v1/push', () => {
   let t: TestApp;
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -39,15 +38,7 @@ describe.skipIf(!CLI || !existsSync(CLI))('acai push (the real CLI) against POST
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), text);
   };
-  const acai = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, cwd: dir });
-      return { code: 0, out: stdout + stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, out: e.stdout + e.stderr };
-    }
-  };
+  const acai = (...args: string[]) => runAcai({ env, cwd: dir }, ...args);
 
   beforeAll(async () => {
     t = await createTestApp();
