@@ -235,6 +235,22 @@ describe('webhooks: a smart-HTTP remote, refresh only on demand (GIT_REMOTE_REFR
     expect(rows).toEqual([{ hook_id: hook.hook_id }]);
   });
 
+  it('a delivery whose work failed (500) is not remembered as seen: its redelivery with the same id runs', async () => {
+    const body = pushEvent('main');
+    const github = { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body), 'x-github-delivery': '5f1c0a4e-0000-4000-8000-00000000000c' };
+    const enqueue = vi.spyOn(t.jobs!, 'enqueue').mockRejectedValueOnce(new Error('queue unavailable'));
+    try {
+      expect((await deliver('github', hook.hook_id, body, github)).status).toBe(500);
+    } finally {
+      enqueue.mockRestore();
+    }
+    const redelivered = await deliver('github', hook.hook_id, body, github);
+    expect(redelivered.status).toBe(202);
+    expect(redelivered.body.data).toEqual({ refresh_queued: true, pull_operation_id: null });
+    // Done this time, so remembered.
+    expect((await deliver('github', hook.hook_id, body, github)).body.data).toEqual({ refresh_queued: false, pull_operation_id: null });
+  });
+
   it('auto_pull: a signed push to the synced branch queues a pull with the configured strategy', async () => {
     expect((await acme.post('/git-integration', { auto_pull: true, auto_pull_strategy: 'theirs' })).body.data).toMatchObject({ auto_pull: true, auto_pull_strategy: 'theirs' });
     const otherBranch = pushEvent('feature/x');
@@ -250,6 +266,82 @@ describe('webhooks: a smart-HTTP remote, refresh only on demand (GIT_REMOTE_REFR
     expect(op).toMatchObject({ status: 'succeeded', result: { strategy: 'theirs' } });
     expect(op.result.created).toHaveLength(3);
     expect(await status()).toMatchObject({ remote_ahead_count: 0, local_ahead_count: 0, in_sync: true });
+  });
+
+  it('auto_pull: a pull that could not be queued (500) is queued by the redelivery of the same delivery id', async () => {
+    const body = pushEvent('main');
+    const github = { 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body), 'x-github-delivery': '5f1c0a4e-0000-4000-8000-00000000000d' };
+    const enqueue = vi.spyOn(t.jobs!, 'enqueue').mockRejectedValueOnce(new Error('queue unavailable'));
+    try {
+      expect((await deliver('github', hook.hook_id, body, github)).status).toBe(500);
+    } finally {
+      enqueue.mockRestore();
+    }
+    const redelivered = await deliver('github', hook.hook_id, body, github);
+    expect(redelivered.status).toBe(202);
+    const pullId = redelivered.body.data.pull_operation_id as string;
+    expect(pullId).toMatch(/^gitop_/);
+    expect((await waitForOperation(t, acme.auth, pullId)).status).toBe('succeeded');
+  });
+
+  it('auto_pull reads the branch of a form-encoded GitHub delivery (payload=<JSON>), signed over the raw body', async () => {
+    const form = (branch: string) => `payload=${encodeURIComponent(pushEvent(branch))}`;
+    const headers = (body: string) => ({ 'content-type': 'application/x-www-form-urlencoded', 'x-github-event': 'push', 'x-hub-signature-256': sign(hook.secret, body) });
+    const otherBranch = form('other-branch');
+    const ignored = await deliver('github', hook.hook_id, otherBranch, headers(otherBranch));
+    expect(ignored.status).toBe(202);
+    expect(ignored.body.data).toEqual({ refresh_queued: true, pull_operation_id: null });
+
+    const synced = form('main');
+    const res = await deliver('github', hook.hook_id, synced, headers(synced));
+    expect(res.status).toBe(202);
+    const pullId = res.body.data.pull_operation_id as string;
+    expect(pullId).toMatch(/^gitop_/);
+    expect((await waitForOperation(t, acme.auth, pullId)).status).toBe('succeeded');
+    // The signature still covers the exact bytes: the same payload signed as JSON does not pass as the form.
+    expect((await deliver('github', hook.hook_id, synced, headers(pushEvent('main')))).status).toBe(401);
+  });
+
+  it('auto_pull: a burst of 25 push deliveries (distinct ids, or none) joins one waiting pull; the team can still push', async () => {
+    const teamId = (await t.db.prisma.team.findUniqueOrThrow({ where: { name: 'hook-acme' } })).id;
+    // Fetches wait until the burst is answered: the first pull cannot finish meanwhile.
+    const fetch = GitRepository.prototype.fetch;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const spy = vi.spyOn(GitRepository.prototype, 'fetch').mockImplementation(async function (this: GitRepository, ...args: Parameters<GitRepository['fetch']>) {
+      await held;
+      return fetch.apply(this, args);
+    });
+    const ids = new Set<string>();
+    let pushId: string;
+    try {
+      const body = pushEvent('main');
+      const headers = (i: number) => ({
+        'x-github-event': 'push',
+        'x-hub-signature-256': sign(hook.secret, body),
+        ...(i % 2 ? { 'x-github-delivery': `9a0b1c2d-0000-4000-8000-${String(i).padStart(12, '0')}` } : {}),
+      });
+      const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => deliver('github', hook.hook_id, body, headers(i))));
+      for (const res of answers) {
+        expect(res.status).toBe(202);
+        expect(res.body.data.pull_operation_id).toMatch(/^gitop_/);
+        ids.add(res.body.data.pull_operation_id as string);
+      }
+      // One pull that may have started before the last deliveries, and at most one waiting behind it.
+      expect(ids.size).toBeLessThanOrEqual(2);
+      const unfinished = await t.db.prisma.gitOperation.findMany({ where: { teamId, status: { in: ['queued', 'running'] } }, select: { kind: true, status: true } });
+      expect(unfinished.filter((op) => op.status === 'queued').length).toBeLessThanOrEqual(1);
+      expect(unfinished.length).toBeLessThanOrEqual(2);
+
+      const pushed = await acme.post('/git-integration/push', { message: 'After the burst' });
+      expect(pushed.status).toBe(202);
+      pushId = pushed.body.data.operation_id as string;
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+    for (const id of ids) expect((await waitForOperation(t, acme.auth, id)).status).toBe('succeeded');
+    expect((await waitForOperation(t, acme.auth, pushId)).status).toBe('succeeded');
   });
 
   it('a removed webhook answers 401; generating again replaces id and secret', async () => {

@@ -1,5 +1,6 @@
 import { fromPrisma } from 'pg-boss';
 import type { PrismaClient } from '../../../db/database.js';
+import type { Tx } from '../../../db/handles.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import { AppError, invalidRequest, unavailable } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
@@ -33,11 +34,22 @@ interface EnqueueDeps {
 /** A team at its cap waits for its oldest operations to finish; a few seconds is a fair first guess. */
 const QUEUE_FULL_RETRY_SECONDS = 10;
 
+interface SubmitOptions {
+  /**
+   * Read under the team's lock before anything is counted or inserted: an operation of the team that
+   * already does what this one would (the webhook's auto_pull joins a queued pull of the branch),
+   * returned instead of a new one. Concurrent submissions of the team wait for each other's lock, so
+   * they cannot both miss it.
+   */
+  join?: (tx: Tx, branch: string) => Promise<OperationRow | null>;
+}
+
 export async function submitOperation(
   deps: EnqueueDeps,
   teamId: string,
   kind: OperationKind,
   request: OperationRequest,
+  options: SubmitOptions = {},
 ): Promise<OperationRow> {
   if (!deps.jobs) throw unavailable('Background jobs are disabled on this server (JOBS=off); git operations cannot run');
   const config = await findOperationSettings(deps.prisma, teamId);
@@ -53,9 +65,11 @@ export async function submitOperation(
 
   const id = prefixedId('gitop');
   const jobs = deps.jobs;
-  const row = await deps.prisma.$transaction(async (tx) => {
+  const outcome = await deps.prisma.$transaction(async (tx) => {
     // The team's config row is locked so that concurrent submissions of one team count one after another.
     await lockIntegrationRow(tx, teamId);
+    const joined = options.join ? await options.join(tx, branch) : null;
+    if (joined) return { row: joined, created: false };
     const pending = await countUnfinishedOperations(tx, teamId);
     if (pending >= deps.maxQueuedPerTeam) {
       throw new AppError(429, 'rate_limited', `This team already has ${pending} git operations queued or running; retry when some have finished`, {
@@ -67,10 +81,10 @@ export async function submitOperation(
     // Fair order between teams: a team's n-th waiting operation ranks behind every team's
     // (n-1)-th, so one team's backlog never runs ahead of another team's first operation.
     await jobs.enqueue(GIT_OPERATIONS_QUEUE, job, { singletonKey: teamId, priority: -pending, db: fromPrisma(tx) });
-    return created;
+    return { row: created, created: true };
   });
-  jobs.wake(GIT_OPERATIONS_QUEUE); // committed: no need to wait for the next poll
-  return row;
+  if (outcome.created) jobs.wake(GIT_OPERATIONS_QUEUE); // committed: no need to wait for the next poll
+  return outcome.row;
 }
 
 /** Every named pipeline must belong to the team (deleted ones too: their file is removed). */

@@ -10,7 +10,7 @@ export const webhookQuery = z.object({
 export const webhookAcceptedResponse = z.object({
   data: z.object({
     refresh_queued: z.boolean().describe('The remote view is being refreshed (false when the integration is disabled or jobs are off)'),
-    pull_operation_id: z.string().nullable().describe('The pull queued because of auto_pull, if any'),
+    pull_operation_id: z.string().nullable().describe('The pull queued because of auto_pull, if any (the pull of that branch already waiting in the queue when there is one)'),
   }),
 });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { PrismaClient } from '../../../db/database.js';
+import type { Tx } from '../../../db/handles.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import secureJson from 'secure-json-parse';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
@@ -13,13 +14,15 @@ import { requestRefresh } from '../refresh/service.js';
 import { webhookSecretContext } from '../settings/secret-contexts.js';
 import { clearWebhook, findWebhookTarget, openStored, setWebhook, type WebhookTarget } from '../settings/store.js';
 import { deliveryId, isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
-import { recordDelivery } from './store.js';
+import { findQueuedPull, forgetDelivery, recordDelivery } from './store.js';
 
 // A provider's delivery: verified against the secret of the webhook its URL names, then the
-// team's remote view is refreshed at once and, with auto_pull, a pull is queued. Every refusal
+// team's remote view is refreshed at once and, with auto_pull, a pull is queued (or the pull of
+// that branch already waiting in the team's queue is joined: one per burst of pushes). Every refusal
 // (no or unknown hook id, a removed webhook, a wrong or missing signature) is the same 401 after
 // the same work: a forged request learns nothing about which ids exist or whose they are.
-// A verified delivery whose provider id this hook saw within 24 hours is a replay: 202, nothing done.
+// A verified delivery whose provider id this hook saw within 24 hours is a replay: 202, nothing done;
+// the id is forgotten again when the delivery's work fails, so that the provider's redelivery runs it.
 
 const BAD_SIGNATURE = 'The webhook signature does not match the secret of this webhook';
 
@@ -54,11 +57,21 @@ export async function receiveWebhook(
   if (id !== null && !(await recordDelivery(deps.prisma, target.hookId, id))) return outcome;
   const runner = deps.jobs.runner;
   if (!target.enabled || !runner) return outcome;
-  outcome.pull_operation_id = await autoPull(deps, runner, target, provider, headers, body);
-  // A queued pull fetches and measures the remote itself (and a refresh fetching into the same clone could collide with it).
-  if (outcome.pull_operation_id === null) {
-    await requestRefresh(runner, target.teamId);
-    outcome.refresh_queued = true;
+  try {
+    outcome.pull_operation_id = await autoPull(deps, runner, target, provider, headers, body);
+    // A queued pull fetches and measures the remote itself (and a refresh fetching into the same clone could collide with it).
+    if (outcome.pull_operation_id === null) {
+      await requestRefresh(runner, target.teamId);
+      outcome.refresh_queued = true;
+    }
+  } catch (error) {
+    // Nothing was done (the provider sees a 5xx): its redelivery with this id must not count as a replay.
+    if (id !== null) {
+      await forgetDelivery(deps.prisma, target.hookId, id).catch((forgetError: unknown) =>
+        deps.log.warn({ hookId: target.hookId, err: forgetError }, 'webhook: a failed delivery id could not be forgotten'),
+      );
+    }
+    throw error;
   }
   return outcome;
 }
@@ -74,11 +87,16 @@ async function autoPull(
 ): Promise<string | null> {
   if (!target.autoPull || !isPushEvent(provider, headers)) return null;
   const branch = target.lastSyncedBranch ?? target.defaultBranch;
-  const branches = pushedBranches(provider, parseJson(body));
+  const branches = pushedBranches(provider, parsePayload(headers, body));
   if (branches !== null && !branches.includes(branch)) return null;
   try {
     const submit = { prisma: deps.prisma, jobs: runner, maxQueuedPerTeam: deps.jobs.maxQueuedPerTeam };
-    return (await submitOperation(submit, target.teamId, 'pull', { branch, strategy: target.autoPullStrategy, dry_run: false })).id;
+    const strategy = target.autoPullStrategy;
+    // Every push event would otherwise queue its own pull, and a burst of deliveries (or of signed
+    // ones resent without a delivery id) would fill the team's GIT_MAX_QUEUED_OPERATIONS: a pull
+    // of this branch that has not started yet fetches after this push anyway, so it is joined.
+    const join = (tx: Tx, resolved: string) => findQueuedPull(tx, target.teamId, resolved, strategy);
+    return (await submitOperation(submit, target.teamId, 'pull', { branch, strategy, dry_run: false }, { join })).id;
   } catch (error) {
     // The delivery itself was fine: a full queue is the team's to see in /status, and the view is refreshed instead.
     if (!(error instanceof AppError)) throw error;
@@ -92,11 +110,23 @@ export interface GitJobs {
   maxQueuedPerTeam: number;
 }
 
-function parseJson(body: Buffer): unknown {
+/**
+ * The delivery's JSON payload, or null when it cannot be read (the branch is then unknown). GitHub
+ * can also send `application/x-www-form-urlencoded`, the JSON in a `payload` field; the signature
+ * was checked over the raw body either way.
+ */
+function parsePayload(headers: Record<string, string | string[] | undefined>, body: Buffer): unknown {
+  let text = body.toString('utf8');
+  const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType.trim()) || text.startsWith('payload=')) {
+    const payload = new URLSearchParams(text).get('payload');
+    if (payload === null) return null;
+    text = payload;
+  }
   try {
-    return secureJson.parse(body.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' });
+    return secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch {
-    return null; // form-encoded or not JSON: the branch is unknown
+    return null;
   }
 }
 
