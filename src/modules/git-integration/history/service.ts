@@ -6,13 +6,16 @@ import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
 import { requireSavedUrl } from '../settings/repository-url.js';
 import { readRemoteCheckedAt } from '../settings/store.js';
+import { readNewestRemoteMeasure } from '../status/store.js';
+import type { GitRepository } from '../../../lib/git/repository.js';
 import { awaitFreshView, refreshIfStale, type RefreshDeps } from '../refresh/service.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last fetched by an
 // operation or a background refresh (no network on this request; a view older than
 // GIT_REMOTE_REFRESH_SECONDS queues a refresh, ?refresh=true waits for one), except when the
-// clone does not know the branch yet and was not fetched within GIT_HISTORY_FRESH_SECONDS:
-// then it is fetched, in one of the bounded request slots (429 when none is free).
+// clone does not know the branch yet and was not fetched within GIT_HISTORY_FRESH_SECONDS, or
+// when another instance measured the branch at a commit this clone lacks: then it is fetched,
+// in one of the bounded request slots (429 when none is free).
 
 export async function getHistory(
   deps: GitDeps,
@@ -35,7 +38,10 @@ export async function getHistory(
   const repo = await openTeamRepository(deps.config, integration);
   // Branches of the clone count only when they were fetched from this URL (the config may have moved).
   let head = (await repo.fetchedFrom(url)) ? await repo.remoteBranch(branch) : null;
-  if (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds, url))) {
+  if (
+    (!head && !(await repo.fetchedWithin(deps.config.gitIntegration.operations.historyFreshSeconds, url))) ||
+    (head && (await measuredElsewhere(deps, repo, teamId, branch, head)))
+  ) {
     // The slot first: resolving the host and minting a token (a GitHub App's) are work a burst of
     // requests must not multiply; a request without a slot gets its 429 before either.
     const fetch = async () => {
@@ -58,4 +64,18 @@ export async function getHistory(
     committed_at: new Date(c.committedAt).toISOString(),
     pipeline_ids_touched: [...new Set(c.paths.map((p) => idFromPath(prefix, p)).filter((id): id is string => id !== null))].sort(),
   }));
+}
+
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Whether the remote was measured, by an operation or a refresh on any instance, at a commit of
+ * `branch` this clone has never fetched: each instance keeps its own clone, and the instance that
+ * refreshed the view (or ran the push) is not always the one answering. Then this clone fetches.
+ */
+async function measuredElsewhere(deps: GitDeps, repo: GitRepository, teamId: string, branch: string, head: string): Promise<boolean> {
+  const measured = await readNewestRemoteMeasure(deps.prisma, teamId);
+  const commit = measured?.branch === branch ? measured.head_commit : null;
+  if (!commit || commit === head || !COMMIT_ID.test(commit)) return false;
+  return !(await repo.isAncestorKnown(commit));
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger as Logger } from 'fastify';
 import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
+import { hasUnfinishedOperation } from '../operations/store.js';
 import { readRemoteCheckedAt } from '../settings/store.js';
 import { GIT_REMOTE_REFRESH_QUEUE, type RemoteRefreshJob } from './queue.js';
 
@@ -19,6 +20,8 @@ export interface RefreshDeps {
 /** How long ?refresh=true waits for the fresh view before answering with what there is. */
 const REFRESH_WAIT_MS = 10_000;
 const WAIT_POLL_MS = 150;
+/** A waiting reader asks again at most this often (one queued refresh per team is kept anyway). */
+const REASK_AFTER_MS = 1_000;
 /** A process asks pg-boss at most this often per team (the queue keeps one waiting refresh anyway). */
 const REQUEST_THROTTLE_MS = 2_000;
 
@@ -42,15 +45,26 @@ export function refreshIfStale(deps: RefreshDeps, teamId: string, checkedAt: Dat
   requestRefresh(jobs, teamId).catch((error: unknown) => deps.log.warn({ teamId, err: error }, 'could not queue a remote refresh'));
 }
 
-/** Queues a refresh and waits until one that started after this call has finished, or `timeoutMs` passed. */
+/**
+ * Queues a refresh and waits until one that started after this call has finished, or `timeoutMs`
+ * passed. A refresh is skipped while a push or pull of the team is queued or running (it fetches
+ * itself), so while none is, the refresh is asked for again: the wait ends soon after such an
+ * operation does, not at the deadline.
+ */
 export async function awaitFreshView(deps: RefreshDeps, teamId: string, timeoutMs = REFRESH_WAIT_MS): Promise<void> {
-  if (!deps.jobs) return;
+  const jobs = deps.jobs;
+  if (!jobs) return;
   const since = Date.now();
-  await requestRefresh(deps.jobs, teamId);
+  await requestRefresh(jobs, teamId);
+  let askedAt = since;
   const deadline = since + timeoutMs;
   while (Date.now() < deadline) {
     const checkedAt = await readRemoteCheckedAt(deps.prisma, teamId);
     if (checkedAt && checkedAt.getTime() >= since) return;
+    if (Date.now() - askedAt >= REASK_AFTER_MS && !(await hasUnfinishedOperation(deps.prisma, teamId))) {
+      askedAt = Date.now();
+      await requestRefresh(jobs, teamId);
+    }
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }
 }

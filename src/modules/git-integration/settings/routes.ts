@@ -5,6 +5,7 @@ import { errorResponses } from '../../../http/dialects.js';
 import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './schemas.js';
 import { deleteIntegration, getIntegration, saveIntegration, saveMayAskGithub, toIntegrationBody } from './service.js';
 import { requestSlots } from '../request-slots.js';
+import { requestRefresh } from '../refresh/service.js';
 
 const tags = ['git-integration'];
 
@@ -36,7 +37,9 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
       const save = () => saveIntegration(app.db.prisma, teamId, request.body, { secrets: app.gitSecrets, urlPolicy, githubApp, resolver: app.resolver });
       // A save that may ask GitHub (App credentials sent, or stored ones kept for a new URL) holds one of
       // the team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
-      const view = (await saveMayAskGithub(app.db.prisma, teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
+      const { view, remoteMoved } = (await saveMayAskGithub(app.db.prisma, teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
+      // The new repository, branch or prefix is measured now, not when the voided view would have gone stale.
+      if (remoteMoved && app.jobs) await requestRefresh(app.jobs, teamId).catch((error: unknown) => request.log.warn({ err: error }, 'could not queue a remote refresh'));
       return { data: toIntegrationBody(view) };
     },
   );

@@ -9,6 +9,7 @@ import {
   findIntegrationRow,
   findStoredCredentials,
   findIntegrationView,
+  FORGET_REMOTE_VIEW,
   sealCredentials,
   SSH_KEY_ID_PREFIX,
   sshKeyExists,
@@ -95,7 +96,7 @@ export async function saveIntegration(
   teamId: string,
   body: SaveIntegrationBody,
   deps: { secrets: SecretBox; urlPolicy: RepositoryUrlPolicy; githubApp: GithubAppSaveDeps; resolver: HostResolver },
-): Promise<IntegrationView> {
+): Promise<{ view: IntegrationView; remoteMoved: boolean }> {
   const issues: FieldIssue[] = [];
   let url: RepositoryUrl | undefined;
   if (body.repository_url !== undefined) {
@@ -152,7 +153,15 @@ export async function saveIntegration(
     }
     if (issues.length > 0) throw invalidRequest('Invalid git integration settings', issues);
 
+    // The remote view (refresh/) describes one repository, branch and prefix: a move voids it, and
+    // the route queues a refresh of the new one at once instead of after GIT_REMOTE_REFRESH_SECONDS.
+    const remoteMoved =
+      existing !== null &&
+      ((url !== undefined && url.url !== existing.repositoryUrl) ||
+        (body.default_branch !== undefined && body.default_branch !== existing.defaultBranch) ||
+        (pathPrefix !== undefined && pathPrefix !== existing.pathPrefix));
     const fields = {
+      ...(remoteMoved ? FORGET_REMOTE_VIEW : {}),
       ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
       ...(body.provider !== undefined ? { provider: body.provider } : {}),
       ...(url ? { repositoryUrl: url.url } : {}), // the canonical form, never the input
@@ -168,14 +177,15 @@ export async function saveIntegration(
       ...(existing && url && sshHostAliasOf(existing.repositoryUrl) !== sshHostAliasOf(url.url) ? { sshKnownHosts: null, sshHostKeyFingerprint: null } : {}),
       ...(appCredentials?.columns ?? {}),
     };
-    return existing
-      ? updateIntegration(tx, teamId, fields)
-      : createIntegration(
+    const view = existing
+      ? await updateIntegration(tx, teamId, fields)
+      : await createIntegration(
           tx,
           teamId,
           { provider: body.provider!, repositoryUrl: url!.url, defaultBranch: DEFAULT_BRANCH, authorName: DEFAULT_AUTHOR_NAME, authorEmail: DEFAULT_AUTHOR_EMAIL },
           fields,
         );
+    return { view, remoteMoved };
   });
 }
 

@@ -1,4 +1,5 @@
-import type { Prisma, PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/database.js';
+import { Prisma } from '../../../generated/prisma/client.js';
 import type { Db, Tx } from '../../../db/handles.js';
 import { SecretBoxError, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { conflict } from '../../../lib/errors.js';
@@ -188,6 +189,9 @@ export function findStoredCredentials(db: Db, teamId: string) {
 }
 
 export type IntegrationColumns = Prisma.GitIntegrationConfigUncheckedUpdateInput;
+
+/** Forgets the remote view (refresh/): after a move it describes another repository, branch or prefix. */
+export const FORGET_REMOTE_VIEW = { remoteView: Prisma.DbNull, remoteCheckedAt: null, remoteCheckError: null } satisfies IntegrationColumns;
 
 export async function updateIntegration(tx: Db, teamId: string, fields: IntegrationColumns): Promise<IntegrationView> {
   return toView(await tx.gitIntegrationConfig.update({ where: { teamId }, data: fields, select: VIEW_SELECT }));

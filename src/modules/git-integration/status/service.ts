@@ -1,6 +1,6 @@
 import type { RawSql } from '../../../db/raw-sql.js';
 import { notConfigured } from '../errors.js';
-import { readStatusRow, type RemoteMeasure } from './store.js';
+import { newestMeasure, readStatusRow } from './store.js';
 
 // GET /status must be cheap (it is polled by the UI): one SQL statement (store.ts), no git.
 // The remote side is the newer of two measurements: the last operation's (right after its
@@ -14,7 +14,7 @@ export async function getSyncStatus(sql: RawSql, teamId: string) {
 
   // Conflicts a `theirs`/`ours` pull resolved are listed in its result but are no longer open.
   const conflicts = (row.conflicts ?? []).filter((c) => !c.resolution).map((c) => ({ pipeline_id: c.pipeline_id, path: c.path, app_change: c.app_change, git_change: c.git_change }));
-  const remote = newest(row.remote, row.remote_view);
+  const remote = newestMeasure(row.remote, row.remote_view);
   const remoteAhead = remote?.ahead_count ?? 0;
   const status = {
     in_sync: row.enabled && row.last_sync_at !== null && row.local_ahead === 0 && remoteAhead === 0 && conflicts.length === 0 && !row.active,
@@ -31,11 +31,4 @@ export async function getSyncStatus(sql: RawSql, teamId: string) {
   const attempted = row.remote_checked_at?.getTime() ?? NaN;
   const latest = Math.max(Number.isNaN(measured) ? -Infinity : measured, Number.isNaN(attempted) ? -Infinity : attempted);
   return { status, enabled: row.enabled, checkedAt: Number.isFinite(latest) ? new Date(latest) : null };
-}
-
-/** The measurement taken last (an ISO timestamp each); either may be missing. */
-function newest(a: RemoteMeasure | null, b: RemoteMeasure | null): RemoteMeasure | null {
-  if (!a?.computed_at) return b?.computed_at ? b : a;
-  if (!b?.computed_at) return a;
-  return Date.parse(b.computed_at) > Date.parse(a.computed_at) ? b : a;
 }
