@@ -139,3 +139,22 @@ export async function deleteSyncStates(tx: Tx, teamId: string, ids: string[]): P
   if (ids.length === 0) return;
   await tx.$executeRaw`DELETE FROM pipeline_sync_states WHERE team_id = ${teamId}::uuid AND pipeline_id = ANY(${ids}::text[])`;
 }
+
+/**
+ * The team's pull of `branch` with this strategy that is queued and not yet started, if any. An
+ * auto_pull joins it instead of queuing another: its fetch comes after this delivery's push. Read
+ * under the team's integration row lock (submitOperation's `join`), so two deliveries cannot both miss it.
+ */
+export async function findQueuedPull(db: Db, teamId: string, branch: string, strategy: string): Promise<OperationRow | null> {
+  const row = await db.gitOperation.findFirst({
+    where: {
+      teamId,
+      kind: 'pull',
+      status: 'queued',
+      branch,
+      AND: [{ request: { path: ['strategy'], equals: strategy } }, { request: { path: ['dry_run'], equals: false } }],
+    },
+    orderBy: { id: 'asc' },
+  });
+  return row as OperationRow | null;
+}

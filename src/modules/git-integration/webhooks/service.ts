@@ -14,7 +14,8 @@ import { requestRefresh } from '../refresh/service.js';
 import { webhookSecretContext } from '../settings/secret-contexts.js';
 import { clearWebhook, findWebhookTarget, openStored, setWebhook, type WebhookTarget } from '../settings/store.js';
 import { deliveryId, isPushEvent, pushedBranches, signatureValid, type WebhookProvider } from './signatures.js';
-import { findQueuedPull, forgetDelivery, recordDelivery } from './store.js';
+import { findQueuedPull } from '../operations/store.js';
+import { forgetDelivery, recordDelivery } from './store.js';
 
 // A provider's delivery: verified against the secret of the webhook its URL names, then the
 // team's remote view is refreshed at once and, with auto_pull, a pull is queued (or the pull of

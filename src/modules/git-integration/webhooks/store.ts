@@ -1,5 +1,4 @@
-import type { Db, Sql } from '../../../db/handles.js';
-import type { OperationRow } from '../operations/store.js';
+import type { Sql } from '../../../db/handles.js';
 
 /** How long a delivery id is remembered; providers retry and redeliver well within it. */
 const DELIVERY_MEMORY_HOURS = 24;
@@ -27,23 +26,4 @@ export async function recordDelivery(db: Sql, hookId: string, deliveryId: string
 /** Forgets a recorded delivery id: its work failed, and the provider's redelivery with that id must run it again. */
 export async function forgetDelivery(db: Sql, hookId: string, deliveryId: string): Promise<void> {
   await db.$executeRaw`DELETE FROM git_webhook_deliveries WHERE hook_id = ${hookId} AND delivery_id = ${deliveryId}`;
-}
-
-/**
- * The team's pull of `branch` with this strategy that is queued and not yet started, if any. An
- * auto_pull joins it instead of queuing another: its fetch comes after this delivery's push. Read
- * under the team's integration row lock (submitOperation's `join`), so two deliveries cannot both miss it.
- */
-export async function findQueuedPull(db: Db, teamId: string, branch: string, strategy: string): Promise<OperationRow | null> {
-  const row = await db.gitOperation.findFirst({
-    where: {
-      teamId,
-      kind: 'pull',
-      status: 'queued',
-      branch,
-      AND: [{ request: { path: ['strategy'], equals: strategy } }, { request: { path: ['dry_run'], equals: false } }],
-    },
-    orderBy: { id: 'asc' },
-  });
-  return row as OperationRow | null;
 }
