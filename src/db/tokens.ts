@@ -8,7 +8,7 @@ import type { Db, PrismaClient, Sql, Tx } from './handles.js';
 // the modules, because the auth plugin (src/plugins/auth.ts), which every module's routes run behind,
 // verifies tokens with it, and plugins and lib must not import modules; the operator CLI and the test
 // helpers create tokens without an app. The tokens module (team token management) and the dashboard
-// (sign-in, login links) call it; dashboard_sessions stay the dashboard's (sessions/store.ts), so
+// (sign-in, login links) call it; dashboard_sessions have their own store (dashboard-sessions.ts), so
 // revoking a token here changes api_tokens only and the caller ends the sessions (tokens/manage/service.ts).
 // The revocation channel (NOTIFY and LISTEN) is in token-revocations.ts.
 

@@ -3,7 +3,7 @@ import type { PrismaClient } from '../../../db/handles.js';
 import { selectUserId, upsertTeamUser, verifyToken } from '../../../db/tokens.js';
 import { hasTokenShape } from '../../../lib/auth/tokens.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, markUserSessionsRevoked, selectLiveSession } from './store.js';
+import { consumeLoginLink, insertLoginLink, insertSession, markSessionRevoked, markUserSessionsRevoked, selectLiveSession } from '../../../db/dashboard-sessions.js';
 
 // Dashboard sign-in: a one-time link from the operator CLI, or an API token pasted once. The
 // browser keeps a random session id in a signed cookie; the database keeps its SHA-256.

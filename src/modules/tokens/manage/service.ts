@@ -1,15 +1,16 @@
+import { endLinkSessionsOf } from '../../../db/dashboard-sessions.js';
 import type { PrismaClient } from '../../../db/handles.js';
 import { createToken, markTokenRevoked, selectTeamToken, selectTeamTokens, selectTokenExpiry, selectUserNames, type TeamTokenRow } from '../../../db/tokens.js';
 import { notifyTokenRevoked } from '../../../db/token-revocations.js';
 import { notFound, unprocessable } from '../../../lib/errors.js';
 import { ALL_SCOPES, type Scope } from '../../../lib/auth/scopes.js';
-import { endLinkSessionsOf } from '../../dashboard/sessions/store.js';
 
 // Team token management, shared by the JSON API (/api/tokens) and the dashboard's tokens page, and
 // revocation (also the operator CLI's). The feature has no store of its own: api_tokens, teams and
 // users are src/db/tokens.ts's, below the modules, because the auth plugin verifies tokens with it.
-// Revoking ends the owner's login-link sessions through the dashboard's session store, which owns
-// dashboard_sessions (a store call across modules, as git-integration calls the pipelines store).
+// Revoking ends the owner's login-link sessions through src/db/dashboard-sessions.ts, the store of
+// dashboard_sessions, below the modules too (the dashboard imports this service, so this module
+// imports nothing of the dashboard's).
 
 export type TokenState = 'active' | 'expired' | 'revoked';
 

@@ -1,10 +1,14 @@
-import type { Db, PrismaClient, Tx } from '../../../db/handles.js';
-import { uuidv7 } from '../../../lib/ids.js';
+import { uuidv7 } from '../lib/ids.js';
+import type { Db, PrismaClient, Tx } from './handles.js';
 
-// The SQL of dashboard sessions and login links: the only place that writes dashboard_sessions and
-// dashboard_login_links (token revocation, in the tokens module, ends sessions through endLinkSessionsOf).
-// Only hashes of ids and links are stored. Teams, users and tokens are src/db/tokens.ts's; the live
-// session lookup reads them in its one statement.
+// The store of dashboard_sessions and dashboard_login_links: the only place that reads or writes them.
+// It sits in src/db, below the modules, for the reason src/db/tokens.ts does: two modules need it. The
+// dashboard signs people in and out with it (sessions/service.ts), and the tokens module, revoking a
+// token, ends its owner's login-link sessions in the same transaction (endLinkSessionsOf, called from
+// tokens/manage/service.ts); with the store in either module, the other would import it while the
+// dashboard already imports the tokens module's service. The operator CLI reaches it through the
+// dashboard's sessions service. Only hashes of session ids and links are stored. Teams, users and
+// tokens are tokens.ts's; the live session lookup reads them in its one statement.
 
 export interface DashboardSessionRow {
   id_hash: string;
