@@ -1,18 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { forbidden } from '../../../lib/errors.js';
-import { html } from '../html.js';
-import { page } from '../layout.js';
 import { BASE, SESSION_COOKIE, sendPage, teamUrl, viewerOf } from '../context.js';
 import { linkForm, linkQuery, tokenForm } from './schemas.js';
 import { clientAddressKey } from '../../../plugins/rate-limits.js';
-import { endSession, signInWithLink, signInWithToken, SignInError, type SignInFailure } from './service.js';
-
-const FAILURES: Record<SignInFailure, string> = {
-  invalid_link: 'This sign-in link is unknown, used or expired. Ask an operator for a new one.',
-  invalid_token: 'This API token is unknown, revoked or expired.',
-  missing_scope: 'This sign-in does not carry the team:read permission the dashboard needs.',
-};
+import { endSession, signInWithLink, signInWithToken, SignInError } from './service.js';
+import { FAILURE_MESSAGES, loginLinkPage, signInPage } from './view.js';
 
 /**
  * A sign-in form posted from another site is refused: browsers send Sec-Fetch-Site (or at least
@@ -39,24 +32,6 @@ function assertSameOrigin(request: FastifyRequest): void {
   }
 }
 
-function signInPage(message?: string, status = 200) {
-  return {
-    status,
-    body: page({
-      title: 'Sign in',
-      viewer: null,
-      body: html`<h1>Sign in</h1>
-${message ? html`<p class="notice error" role="alert">${message}</p>` : ''}
-<p>Open the one-time link an operator gave you (<code>npm run tokens -- login-link --team &lt;team&gt; --user &lt;you&gt;</code>), or paste an API token of your team once. The token is not kept in the browser.</p>
-<form method="post" action="${BASE}/login/token">
-  <label for="token">API token</label>
-  <input id="token" name="token" type="password" autocomplete="off" required maxlength="200" size="50">
-  <p><button type="submit" class="primary">Sign in</button></p>
-</form>`,
-    }),
-  };
-}
-
 /** Sign-in pages and the two sign-in forms (token, one-time link); public routes. */
 export const signInRoutes: FastifyPluginAsyncZod<{ sessionTtlMs: number }> = async function signInRoutes(app, options) {
   const ttl = options.sessionTtlMs;
@@ -80,25 +55,18 @@ export const signInRoutes: FastifyPluginAsyncZod<{ sessionTtlMs: number }> = asy
     if (!(error instanceof SignInError)) throw error;
     request.log.warn({ reason: error.reason }, 'dashboard sign-in failed');
     await failureOf(request);
-    const view = signInPage(FAILURES[error.reason], error.reason === 'missing_scope' ? 403 : 401);
-    return sendPage(reply, view.body, view.status);
+    return sendPage(reply, signInPage(FAILURE_MESSAGES[error.reason]), error.reason === 'missing_scope' ? 403 : 401);
   }
 
   app.get('/login', { schema: { hide: true } }, async (request, reply) => {
     if (request.dashboard) return reply.code(303).header('location', teamUrl(request.dashboard.session.teamName)).send();
-    return sendPage(reply, signInPage().body);
+    return sendPage(reply, signInPage());
   });
 
   // The link's code is in the URL: these two routes log at warn only, so it never reaches a request log line.
   app.get('/login/link', { logLevel: 'warn', schema: { hide: true, querystring: linkQuery } }, async (request, reply) => {
     // A GET never consumes the link (mail scanners and link previews fetch URLs); the button does.
-    const body = html`<h1>Sign in</h1>
-<p>This one-time link signs you in to the acai dashboard. It works once, within 15 minutes of being made.</p>
-<form method="post" action="${BASE}/login/link">
-  <input type="hidden" name="code" value="${request.query.code ?? ''}">
-  <button type="submit" class="primary">Continue and sign in</button>
-</form>`;
-    return sendPage(reply, page({ title: 'Sign in', viewer: null, body }));
+    return sendPage(reply, loginLinkPage(request.query.code ?? ''));
   });
 
   app.post('/login/link', { logLevel: 'warn', schema: { hide: true, body: linkForm } }, async (request, reply) => {
