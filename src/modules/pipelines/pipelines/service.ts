@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/handles.js';
 import { conflict, notFound } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';
 import { decodeCursor, encodeCursor } from '../../../lib/cursor.js';

@@ -1,16 +1,20 @@
 import { z } from 'zod';
 import { ALL_SCOPES } from '../../../lib/auth/scopes.js';
-import { hasBidiControl, hasControlCharacter } from '../../../lib/text.js';
+import { printable, withoutBidi } from '../../../lib/zod-text.js';
 import type { TeamToken } from './service.js';
 
 const TOKEN_NAME_MAX_LENGTH = 100;
 
-export const tokenName = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(TOKEN_NAME_MAX_LENGTH, `must be at most ${TOKEN_NAME_MAX_LENGTH} characters`)
-  .refine((v) => !hasControlCharacter(v) && !hasBidiControl(v), 'must not contain control characters');
+/** A token's name: shown in lists, so printable and free of bidirectional controls. */
+export const tokenName = printable(
+  withoutBidi(
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(TOKEN_NAME_MAX_LENGTH, `must be at most ${TOKEN_NAME_MAX_LENGTH} characters`),
+  ),
+);
 
 export const createTokenBody = z
   .object({

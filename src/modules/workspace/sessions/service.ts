@@ -1,6 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
-import type { Db } from '../../../db/handles.js';
-import type { RawSql } from '../../../db/raw-sql.js';
+import type { Db, PrismaClient, RawSql } from '../../../db/handles.js';
 import { isRetryableConflict, uniqueViolationConstraint } from '../../../db/errors.js';
 import { conflict, notFound } from '../../../lib/errors.js';
 import { prefixedId } from '../../../lib/ids.js';

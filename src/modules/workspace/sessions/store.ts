@@ -1,5 +1,4 @@
-import type { Db } from '../../../db/handles.js';
-import type { RawSql } from '../../../db/raw-sql.js';
+import type { Db, RawSql } from '../../../db/handles.js';
 import { Prisma } from '../../../generated/prisma/client.js';
 import type { BindingRef } from '../bindings/store.js';
 
