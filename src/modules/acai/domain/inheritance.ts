@@ -71,7 +71,14 @@ export function implementationNotFound(implementationName: string, productName: 
 /** 404 for a feature without a spec anywhere along the chain. */
 export function featureNotFound(context: ImplementationContext, featureName: string) {
   return notFound(
-    `Feature '${featureName}' has no spec in product '${context.product.name}' for implementation ` +
+    `${featureNotInProduct(featureName, context.product.name)} for implementation ` +
       `'${context.implementation.name}' or its ancestors`,
   );
 }
+
+/** 404 for a feature no implementation of the product has a spec for; `productName` as stored. */
+export function featureNotInProductError(featureName: string, productName: string) {
+  return notFound(featureNotInProduct(featureName, productName));
+}
+
+const featureNotInProduct = (featureName: string, productName: string) => `Feature '${featureName}' has no spec in product '${productName}'`;

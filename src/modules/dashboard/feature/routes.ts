@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { notFound } from '../../../lib/errors.js';
+import { featureNotInProductError } from '../../acai/domain/inheritance.js';
 import { sendPage, viewerOf } from '../context.js';
 import { featureParams } from '../matrix/schemas.js';
 import { readCoverage } from '../matrix/service.js';
@@ -11,7 +11,7 @@ export const featurePageRoutes: FastifyPluginAsyncZod = async function featurePa
     const { product, feature } = request.params;
     // The same single statement as the matrix, narrowed to one feature.
     const coverage = await readCoverage(app.db.prisma, viewer.session.teamId, product, feature);
-    if (!coverage.features.includes(feature)) throw notFound(`Feature '${feature}' has no spec in product '${coverage.product.name}'`);
+    if (!coverage.features.includes(feature)) throw featureNotInProductError(feature, coverage.product.name);
     return sendPage(reply, featurePage(viewer, coverage, feature));
   });
 };

@@ -5,8 +5,9 @@ import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
 import { requireSavedUrl } from '../settings/repository-url.js';
-import { readRemoteCheckedAt } from '../settings/store.js';
-import { readNewestRemoteMeasure } from '../status/store.js';
+import { readRemoteCheckedAt, readRemoteView } from '../settings/store.js';
+import { newestMeasure } from '../operations/remote-state.js';
+import { readLatestOperationRemote } from '../operations/store.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
 import { awaitFreshView, refreshIfStale, type RefreshDeps } from '../refresh/service.js';
 
@@ -74,7 +75,8 @@ const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
  * refreshed the view (or ran the push) is not always the one answering. Then this clone fetches.
  */
 async function measuredElsewhere(deps: GitDeps, repo: GitRepository, teamId: string, branch: string, head: string): Promise<boolean> {
-  const measured = await readNewestRemoteMeasure(deps.prisma, teamId);
+  const [operation, view] = await Promise.all([readLatestOperationRemote(deps.prisma, teamId), readRemoteView(deps.prisma, teamId)]);
+  const measured = newestMeasure(operation, view);
   const commit = measured?.branch === branch ? measured.head_commit : null;
   if (!commit || commit === head || !COMMIT_ID.test(commit)) return false;
   return !(await repo.isAncestorKnown(commit));

@@ -1,5 +1,20 @@
 import type { GitRepository } from '../../../lib/git/repository.js';
 
+/** A measurement of the remote as stored: in an operation's result, or as the refreshed remote view. */
+export interface RemoteMeasure {
+  branch?: string;
+  head_commit?: string | null;
+  ahead_count?: number;
+  computed_at?: string;
+}
+
+/** The measurement taken last (an ISO timestamp each); either may be missing. */
+export function newestMeasure(a: RemoteMeasure | null, b: RemoteMeasure | null): RemoteMeasure | null {
+  if (!a?.computed_at) return b?.computed_at ? b : a;
+  if (!b?.computed_at) return a;
+  return Date.parse(b.computed_at) > Date.parse(a.computed_at) ? b : a;
+}
+
 /**
  * Where the remote stands relative to the last sync: commits on the synced branch
  * touching the prefix since the last synced commit. Measured by each operation

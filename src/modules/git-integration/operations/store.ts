@@ -1,6 +1,7 @@
 import type { Prisma } from '../../../db/database.js';
 import type { Db, RawSql, Tx } from '../../../db/handles.js';
 import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
+import type { RemoteMeasure } from './remote-state.js';
 
 // The operations feature's tables.
 //
@@ -157,4 +158,13 @@ export async function findQueuedPull(db: Db, teamId: string, branch: string, str
     orderBy: { id: 'asc' },
   });
   return row as OperationRow | null;
+}
+
+/** The remote as the team's latest finished push or pull measured it (its result's `remote`), or null. */
+export async function readLatestOperationRemote(db: Db, teamId: string): Promise<RemoteMeasure | null> {
+  const [row] = await db.$queryRaw<{ remote: RemoteMeasure }[]>`
+    SELECT o.result->'remote' AS remote FROM git_operations o
+     WHERE o.team_id = ${teamId}::uuid AND o.status IN ('succeeded', 'conflict') AND o.result ? 'remote'
+     ORDER BY o.created_at DESC LIMIT 1`;
+  return row?.remote ?? null;
 }

@@ -367,6 +367,12 @@ export async function recordRemoteCheckFailure(db: Db, teamId: string, message: 
   await db.gitIntegrationConfig.updateMany({ where: { teamId }, data: { remoteCheckedAt: checkedAt, remoteCheckError: message } });
 }
 
+/** The remote view the last background refresh recorded, or null. */
+export async function readRemoteView(db: Db, teamId: string): Promise<RemoteView | null> {
+  const row = await db.gitIntegrationConfig.findUnique({ where: { teamId }, select: { remoteView: true } });
+  return (row?.remoteView ?? null) as RemoteView | null;
+}
+
 export async function readRemoteCheckedAt(db: Db, teamId: string): Promise<Date | null> {
   return (await db.gitIntegrationConfig.findUnique({ where: { teamId }, select: { remoteCheckedAt: true } }))?.remoteCheckedAt ?? null;
 }

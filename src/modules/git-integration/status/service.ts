@@ -1,6 +1,7 @@
-import type { RawSql } from '../../../db/raw-sql.js';
+import type { RawSql } from '../../../db/handles.js';
 import { notConfigured } from '../errors.js';
-import { newestMeasure, readStatusRow } from './store.js';
+import { newestMeasure } from '../operations/remote-state.js';
+import { readStatusRow } from './store.js';
 
 // GET /status must be cheap (it is polled by the UI): one SQL statement (store.ts), no git.
 // The remote side is the newer of two measurements: the last operation's (right after its

@@ -1,40 +1,14 @@
-import type { Db } from '../../../db/handles.js';
-import type { RawSql } from '../../../db/raw-sql.js';
+import type { RawSql } from '../../../db/handles.js';
+import type { RemoteMeasure } from '../operations/remote-state.js';
 
 // The one statement GET /status runs (prepared: each connection plans it once). It reads the
-// team's settings row, its pipelines against their sync bases, and its latest operations.
+// team's settings row, its pipelines against their sync bases, and its latest operations: the
+// module's one read of git_integration_configs, pipelines and git_operations outside their own
+// stores, kept as one statement so that status stays one indexed round trip (README: status/).
 // Every edit bumps pipelines.version, so only pipelines whose version moved since their sync
 // have their contents compared (a no-op save is not a change). Operations of a team run one
 // at a time in submission order, so "latest by created_at" (index team_id, created_at) is
 // also "latest finished".
-
-export interface RemoteMeasure {
-  branch?: string;
-  head_commit?: string | null;
-  ahead_count?: number;
-  computed_at?: string;
-}
-
-/** The measurement taken last (an ISO timestamp each); either may be missing. */
-export function newestMeasure(a: RemoteMeasure | null, b: RemoteMeasure | null): RemoteMeasure | null {
-  if (!a?.computed_at) return b?.computed_at ? b : a;
-  if (!b?.computed_at) return a;
-  return Date.parse(b.computed_at) > Date.parse(a.computed_at) ? b : a;
-}
-
-/**
- * The newest measurement of the remote, by the team's latest push or pull or by a background
- * refresh, on whichever instance took it: what history compares its own clone against.
- */
-export async function readNewestRemoteMeasure(db: Db, teamId: string): Promise<RemoteMeasure | null> {
-  const [row] = await db.$queryRaw<{ view: RemoteMeasure | null; operation: RemoteMeasure | null }[]>`
-    SELECT c.remote_view AS view,
-      (SELECT o.result->'remote' FROM git_operations o
-        WHERE o.team_id = c.team_id AND o.status IN ('succeeded', 'conflict') AND o.result ? 'remote'
-        ORDER BY o.created_at DESC LIMIT 1) AS operation
-    FROM git_integration_configs c WHERE c.team_id = ${teamId}::uuid`;
-  return row ? newestMeasure(row.operation, row.view) : null;
-}
 
 export interface StatusRow {
   enabled: boolean;
