@@ -19,11 +19,10 @@ import { loggerOptions } from './http/logger.js';
 import type { Dialect } from './http/dialects.js';
 import { healthRoutes } from './http/health.js';
 import acaiModule from './modules/acai/index.js';
-import gitIntegrationModule from './modules/git-integration/index.js';
+import gitIntegrationModule, { gitOperationsGauge } from './modules/git-integration/index.js';
 import pipelinesModule from './modules/pipelines/index.js';
 import tokensModule from './modules/tokens/index.js';
 import dashboardModule from './modules/dashboard/index.js';
-import { countOperations } from './modules/git-integration/operations/store.js';
 import workspaceModule, { WORKSPACE_ROOTS, WORKSPACE_SDK_UNSERVED_ROOTS } from './modules/workspace/index.js';
 
 export interface AppDependencies {
@@ -73,14 +72,7 @@ export interface RootAlias {
 const ROOT_ALIASES: RootAlias[] = [{ of: '/v1', roots: WORKSPACE_ROOTS, dialect: 'workspace', modules: [workspaceModule] }];
 
 /** Modules' gauges read from the database at each scrape (GET /metrics); plugins import no module, so they are wired here. */
-const MODULE_GAUGES: DatabaseGauge[] = [
-  {
-    name: 'specsync_git_operations',
-    help: 'Git operations recorded in the database (all instances), by kind and status',
-    labelNames: ['kind', 'status'],
-    read: async (sql) => (await countOperations(sql)).map((row) => ({ labels: { kind: row.kind, status: row.status }, value: row.n })),
-  },
-];
+const MODULE_GAUGES: DatabaseGauge[] = [gitOperationsGauge];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -140,7 +132,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   for (const surface of API_SURFACES) {
     await app.register(
-      async (scope) => {
+      async function apiSurface(scope) {
         useErrorDialect(scope, surface.dialect);
         for (const module of surface.modules) await scope.register(module);
       },

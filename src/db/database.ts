@@ -9,7 +9,6 @@ import { applyMigrations } from './migrator.js';
 import { rawSql, type RawSql } from './raw-sql.js';
 
 export type { PrismaClient };
-export type { Prisma } from '../generated/prisma/client.js';
 
 export interface Database {
   prisma: PrismaClient;

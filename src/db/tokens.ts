@@ -210,6 +210,11 @@ export async function selectUserNames(db: Db, teamId: string, userId: string): P
 }
 
 /** The id of the user named `user` in the team named `team` (null when there is none). */
+/** A team's name (the GitHub App link shows it to the member who links). */
+export async function selectTeamName(db: Db, teamId: string): Promise<string> {
+  return (await db.team.findUniqueOrThrow({ where: { id: teamId }, select: { name: true } })).name;
+}
+
 export async function selectUserId(db: Db, team: string, user: string): Promise<string | null> {
   const row = await db.user.findFirst({ where: { name: user, team: { name: team } }, select: { id: true } });
   return row?.id ?? null;

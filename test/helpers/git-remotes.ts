@@ -106,6 +106,8 @@ export interface HttpGitServer {
   url(name: string): string;
   /** Authorization headers received, for assertions. */
   readonly authorizations: string[];
+  /** Each request's Host header with its Authorization header ('' when none), in order. */
+  readonly requests: { host: string; authorization: string }[];
   close(): Promise<void>;
 }
 
@@ -121,9 +123,11 @@ export async function startHttpGitServer(
   hooks: { beforeReceivePack?: () => void } = {},
 ): Promise<HttpGitServer> {
   const authorizations: string[] = [];
+  const requests: { host: string; authorization: string }[] = [];
   const server: Server = createServer((req, res) => {
     const header = req.headers.authorization ?? '';
     authorizations.push(header);
+    requests.push({ host: req.headers.host ?? '', authorization: header });
     const match = /^Basic (.+)$/.exec(header);
     const password = match ? Buffer.from(match[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : '';
     const access = tokens[password];
@@ -145,6 +149,7 @@ export async function startHttpGitServer(
   return {
     url: (name) => `http://127.0.0.1:${port}/${name}.git`,
     authorizations,
+    requests,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

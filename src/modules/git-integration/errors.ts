@@ -1,4 +1,6 @@
-import { conflict, notFound, type FieldIssue } from '../../lib/errors.js';
+import { AppError, conflict, notFound, type FieldIssue } from '../../lib/errors.js';
+import { ProviderError } from '../../lib/git/providers/http.js';
+import { GitCommandError } from '../../lib/git/run.js';
 
 // Messages more than one feature of the module answers with, defined once.
 
@@ -29,3 +31,12 @@ export const noGithubApp = () => conflict(`This server ${NO_GITHUB_APP}`);
 
 /** The same as a field issue of a request that sends App credentials. */
 export const noGithubAppIssue = (): FieldIssue => ({ field: 'body.credentials', issue: `this server ${NO_GITHUB_APP}` });
+
+/** Only messages we wrote or git/provider output that went through the sanitiser (isExpected) reach users (operations, refreshes). */
+export function safeMessage(error: unknown): string {
+  return isExpected(error) ? (error as Error).message : 'Internal error while running the git operation';
+}
+
+export function isExpected(error: unknown): boolean {
+  return error instanceof GitCommandError || error instanceof ProviderError || (error instanceof AppError && error.status < 500);
+}

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
-import type { PrismaClient } from '../../db/database.js';
+import type { JobRunner } from '../../jobs/runner.js';
+import type { PrismaClient } from '../../db/handles.js';
 import type { SecretBox } from '../../lib/crypto/secret-box.js';
 import { conflict } from '../../lib/errors.js';
 import type { GitAuth } from '../../lib/git/auth.js';
@@ -14,7 +15,6 @@ import { requireInstallationLinked } from './github-app/service.js';
 import { loadGitIntegration, type GitIntegration } from './settings/store.js';
 import { requireSavedRemote } from './settings/repository-url.js';
 import { integrationDisabled, noGithubApp, notConfigured } from './errors.js';
-import type { RefreshDeps } from './refresh/service.js';
 
 // What every git operation of a team needs: the stored integration, credentials
 // usable by git (a GitHub App becomes an installation token), and the team's
@@ -41,6 +41,14 @@ export function gitDepsOf(app: FastifyInstance): GitDeps {
 }
 
 /** What reads need to ask for a fresh remote view (refresh/service.ts). */
+export interface RefreshDeps {
+  prisma: PrismaClient;
+  jobs: JobRunner | null;
+  log: FastifyBaseLogger;
+  /** GIT_REMOTE_REFRESH_SECONDS */
+  staleAfterSeconds: number;
+}
+
 export function refreshDepsOf(app: FastifyInstance, log: FastifyBaseLogger): RefreshDeps {
   return {
     get prisma() {

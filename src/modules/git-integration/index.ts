@@ -11,6 +11,8 @@ import { historyRoutes } from './history/routes.js';
 import { defineRemoteRefreshQueue } from './refresh/queue.js';
 import { webhookRoutes, webhookSecretRoutes } from './webhooks/routes.js';
 import { gitDepsOf } from './git-context.js';
+import { countOperations } from './operations/store.js';
+import type { DatabaseGauge } from '../../plugins/metrics.js';
 
 /**
  * Git integration (`/api/git-integration`): settings, connection test, push/pull
@@ -39,3 +41,11 @@ const gitIntegrationModule: FastifyPluginAsync = async function gitIntegrationMo
 };
 
 export default gitIntegrationModule;
+
+/** The module's gauge read from the database at each scrape (GET /metrics); app.ts hands it to the metrics plugin. */
+export const gitOperationsGauge: DatabaseGauge = {
+  name: 'specsync_git_operations',
+  help: 'Git operations recorded in the database (all instances), by kind and status',
+  labelNames: ['kind', 'status'],
+  read: async (sql) => (await countOperations(sql)).map((row) => ({ labels: { kind: row.kind, status: row.status }, value: row.n })),
+};

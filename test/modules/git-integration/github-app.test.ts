@@ -261,7 +261,9 @@ describe('GitHub App installations are tied to the repository owner and the App 
         if (unlink) expect(tested.body.error.message).toMatch(/github-app\/link/);
         expect(github.minted.length).toBe(before);
       }
-      expect(otherHost.authorizations).toEqual([]);
+      // No credential ever reached the other host (a background refresh of a settings move may
+      // have fetched it anonymously, which is all the row allows).
+      expect(otherHost.authorizations.filter((header) => header !== '')).toEqual([]);
       expect(mintedFor('2002')).toEqual([]);
     } finally {
       await t.db.prisma.gitIntegrationConfig.update({

@@ -232,11 +232,15 @@ describe('repository URLs and host names end to end (issue 11, findings 2 and 3)
     const row = await t.db.prisma.gitIntegrationConfig.findFirst({ where: { repositoryUrl: `http://alias.test:${port}/acme/pipes.git` } });
     expect(row).toMatchObject({ credentialType: null, encryptedCredentials: null });
 
-    const before = server.authorizations.length;
+    const before = server.requests.length;
     const tested = await post(auth, '/git-integration/test', {});
     expect(tested.body.data).toMatchObject({ reachable: false, reason: expect.stringMatching(/authentication failed/) });
-    expect(server.authorizations.length).toBeGreaterThan(before);
-    expect(server.authorizations.slice(before).every((header) => header === '')).toBe(true);
+    // Both names reach this one server; a background refresh queued by the saves above may still
+    // fetch remote.test with its token. The moved URL's host gets requests, never a credential.
+    const toAlias = server.requests.slice(before).filter((request) => request.host.startsWith('alias.test'));
+    expect(toAlias.length).toBeGreaterThan(0);
+    expect(toAlias.every((request) => request.authorization === '')).toBe(true);
+    expect(server.requests.filter((request) => request.host.startsWith('alias.test') && request.authorization !== '')).toEqual([]);
 
     // New credentials in the same request as the move are kept.
     const withToken = await post(auth, '/git-integration', {

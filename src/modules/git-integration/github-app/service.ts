@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { PrismaClient } from '../../../db/database.js';
-import type { Db } from '../../../db/handles.js';
+import type { Db, PrismaClient } from '../../../db/handles.js';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { conflict, invalidRequest, unavailable, type FieldIssue } from '../../../lib/errors.js';
 import { ProviderError } from '../../../lib/git/providers/http.js';
@@ -10,7 +9,8 @@ import type { SaveIntegrationBody } from '../settings/schemas.js';
 import { gitCredentialsContext } from '../settings/secret-contexts.js';
 import { findStoredCredentials, openStored, sealCredentials } from '../settings/store.js';
 import { verifyGithubAppAccess, type GithubAppBinding, type GithubAppSettings } from './access.js';
-import { consumeLinkState, insertLinkState, installationLinked, teamName, upsertInstallationLink } from './store.js';
+import { selectTeamName } from '../../../db/tokens.js';
+import { consumeLinkState, insertLinkState, installationLinked, upsertInstallationLink } from './store.js';
 
 // Which GitHub App installations a team may use. An installation id is a number anyone can
 // learn (it is in setup URLs, webhooks, error messages) and type in; what binds it to a team
@@ -125,7 +125,7 @@ export async function completeInstallationLink(
     await upsertInstallationLink(prisma, { teamId: pending.team_id, installationId: installation.id }, fields);
     linked.push({ installationId: installation.id, accountLogin: installation.account.login });
   }
-  return { teamName: await teamName(prisma, pending.team_id), linked };
+  return { teamName: await selectTeamName(prisma, pending.team_id), linked };
 }
 
 // ── Saving GitHub App credentials (POST /git-integration, settings/service.ts) ──

@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
-import type { Db } from '../../../db/handles.js';
+import type { Db, PrismaClient } from '../../../db/handles.js';
 
 // github_app_link_states (pending links, by SHA-256 of their state) and
 // github_app_installation_links (installations a team may use): see service.ts.
@@ -39,8 +38,4 @@ export async function upsertInstallationLink(
     create: { ...key, ...fields },
     update: fields,
   });
-}
-
-export async function teamName(db: Db, teamId: string): Promise<string> {
-  return (await db.team.findUniqueOrThrow({ where: { id: teamId }, select: { name: true } })).name;
 }

@@ -1,6 +1,6 @@
 import { AppError, invalidRequest } from '../../../lib/errors.js';
 import { GitCommandError } from '../../../lib/git/run.js';
-import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, withTeamClone, type GitDeps } from '../git-context.js';
+import { normalisePrefix, openTeamRepository, requireIntegration, requireTeamRemote, resolveGitAuth, withTeamClone, type GitDeps, type RefreshDeps } from '../git-context.js';
 import { withIntegrationGitAuth } from '../ssh-keys/host-keys.js';
 import { idFromPath } from '../pipeline-files.js';
 import { requestSlots } from '../request-slots.js';
@@ -9,7 +9,7 @@ import { readRemoteCheckedAt, readRemoteView } from '../settings/store.js';
 import { newestMeasure } from '../operations/remote-state.js';
 import { readLatestOperationRemote } from '../operations/store.js';
 import type { GitRepository } from '../../../lib/git/repository.js';
-import { awaitFreshView, refreshIfStale, type RefreshDeps } from '../refresh/service.js';
+import { awaitFreshView, refreshIfStale } from '../refresh/service.js';
 
 // Commit history of the pipeline files, read from the team's local clone as last fetched by an
 // operation or a background refresh (no network on this request; a view older than

@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-import { AppError } from '../../../lib/errors.js';
-import { GitCommandError } from '../../../lib/git/run.js';
-import { ProviderError } from '../../../lib/git/providers/http.js';
+import { isExpected, safeMessage } from '../errors.js';
 import { withTeamClone, type GitDeps } from '../git-context.js';
 import { recordLastError } from '../settings/store.js';
 import { pullPayload, pushPayload } from './payloads.js';
@@ -52,11 +50,3 @@ export async function handleOperation(deps: GitDeps, data: GitOperationJob, retr
   }
 }
 
-/** Only messages we wrote or git/provider output that went through the sanitiser reach users. */
-export function safeMessage(error: unknown): string {
-  return isExpected(error) ? (error as Error).message : 'Internal error while running the git operation';
-}
-
-function isExpected(error: unknown): boolean {
-  return error instanceof GitCommandError || error instanceof ProviderError || (error instanceof AppError && error.status < 500);
-}

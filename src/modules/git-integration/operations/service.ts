@@ -1,6 +1,5 @@
 import { fromPrisma } from 'pg-boss';
-import type { PrismaClient } from '../../../db/database.js';
-import type { Tx } from '../../../db/handles.js';
+import type { PrismaClient, Tx } from '../../../db/handles.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import { AppError, invalidRequest, unavailable } from '../../../lib/errors.js';
 import { isPrefixedId, prefixedId } from '../../../lib/ids.js';

@@ -1,4 +1,4 @@
-import type { Prisma } from '../../../db/database.js';
+import type { Prisma } from '../../../generated/prisma/client.js';
 import type { Db, RawSql, Tx } from '../../../db/handles.js';
 import { canonicalJson, type PipelineContent } from '../pipeline-files.js';
 import type { RemoteMeasure } from './remote-state.js';

@@ -1,6 +1,5 @@
-import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { PrismaClient } from '../../../db/database.js';
 import type { JobRunner } from '../../../jobs/runner.js';
+import type { RefreshDeps } from '../git-context.js';
 import { hasUnfinishedOperation } from '../operations/store.js';
 import { readRemoteCheckedAt } from '../settings/store.js';
 import { GIT_REMOTE_REFRESH_QUEUE, type RemoteRefreshJob } from './queue.js';
@@ -8,14 +7,6 @@ import { GIT_REMOTE_REFRESH_QUEUE, type RemoteRefreshJob } from './queue.js';
 // Asking for a fresh remote view. Reads never run git for it: they queue a refresh when the
 // view is older than GIT_REMOTE_REFRESH_SECONDS (without waiting for the insert), or, with
 // ?refresh=true, queue one and wait a bounded time for a view that started after the request.
-
-export interface RefreshDeps {
-  prisma: PrismaClient;
-  jobs: JobRunner | null;
-  log: Logger;
-  /** GIT_REMOTE_REFRESH_SECONDS */
-  staleAfterSeconds: number;
-}
 
 /** How long ?refresh=true waits for the fresh view before answering with what there is. */
 const REFRESH_WAIT_MS = 10_000;
@@ -30,6 +21,11 @@ const lastRequests = new WeakMap<JobRunner, Map<string, number>>();
 export async function requestRefresh(jobs: JobRunner, teamId: string): Promise<void> {
   await jobs.enqueue<RemoteRefreshJob>(GIT_REMOTE_REFRESH_QUEUE, { teamId }, { singletonKey: teamId });
   jobs.wake(GIT_REMOTE_REFRESH_QUEUE);
+}
+
+/** Queues a refresh now (the remote just changed); never fails the caller. */
+export async function refreshNow(deps: RefreshDeps, teamId: string): Promise<void> {
+  if (deps.jobs) await requestRefresh(deps.jobs, teamId).catch((error: unknown) => deps.log.warn({ teamId, err: error }, 'could not queue a remote refresh'));
 }
 
 /** Queues a refresh when the view is stale; never waits for it and never fails the caller. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PrismaClient } from '../../../db/database.js';
-import type { Tx } from '../../../db/handles.js';
+import type { PrismaClient, Tx } from '../../../db/handles.js';
 import { LEGACY_VERSION, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { gitCredentialsContext, sshPrivateKeyContext } from './secret-contexts.js';
 import {

@@ -5,7 +5,8 @@ import { errorResponses } from '../../../http/dialects.js';
 import { getIntegrationResponse, saveIntegrationBody, saveIntegrationResponse } from './schemas.js';
 import { deleteIntegration, getIntegration, saveIntegration, saveMayAskGithub, toIntegrationBody } from './service.js';
 import { requestSlots } from '../request-slots.js';
-import { requestRefresh } from '../refresh/service.js';
+import { refreshNow } from '../refresh/service.js';
+import { refreshDepsOf } from '../git-context.js';
 
 const tags = ['git-integration'];
 
@@ -39,7 +40,7 @@ export const configRoutes: FastifyPluginAsyncZod = async function configRoutes(a
       // the team's request slots like /test: 429 beyond, so saves cannot turn into a stream of GitHub calls.
       const { view, remoteMoved } = (await saveMayAskGithub(app.db.prisma, teamId, request.body)) ? await requestSlots(app.config).run(teamId, save) : await save();
       // The new repository, branch or prefix is measured now, not when the voided view would have gone stale.
-      if (remoteMoved && app.jobs) await requestRefresh(app.jobs, teamId).catch((error: unknown) => request.log.warn({ err: error }, 'could not queue a remote refresh'));
+      if (remoteMoved) await refreshNow(refreshDepsOf(app, request.log), teamId);
       return { data: toIntegrationBody(view) };
     },
   );

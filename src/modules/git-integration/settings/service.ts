@@ -1,5 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
-import type { Db } from '../../../db/handles.js';
+import type { Db, PrismaClient } from '../../../db/handles.js';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { invalidRequest, type FieldIssue } from '../../../lib/errors.js';
 import { isPrefixedId } from '../../../lib/ids.js';

@@ -1,6 +1,5 @@
-import type { PrismaClient } from '../../../db/database.js';
 import { Prisma } from '../../../generated/prisma/client.js';
-import type { Db, Tx } from '../../../db/handles.js';
+import type { Db, PrismaClient, Tx } from '../../../db/handles.js';
 import { SecretBoxError, type SecretBox, type SecretContext } from '../../../lib/crypto/secret-box.js';
 import { conflict } from '../../../lib/errors.js';
 import { generateEd25519KeyPair } from '../../../lib/crypto/openssh.js';
@@ -354,17 +353,31 @@ export interface RemoteView {
   computed_at: string;
 }
 
-/** `checkedAt` is when the refresh started: a view is never newer than its fetch. */
-export async function recordRemoteView(db: Db, teamId: string, view: RemoteView, checkedAt: Date): Promise<void> {
+/** The remote a refresh measured: its result is recorded only while the settings still name it. */
+export interface MeasuredRemote {
+  repositoryUrl: string;
+  defaultBranch: string;
+  pathPrefix: string;
+}
+
+/** `remote` null: the refresh failed before it knew which remote (any settings). */
+const stillMeasuring = (teamId: string, remote: MeasuredRemote | null) =>
+  remote ? { teamId, repositoryUrl: remote.repositoryUrl, defaultBranch: remote.defaultBranch, pathPrefix: remote.pathPrefix } : { teamId };
+
+/**
+ * `checkedAt` is when the refresh started: a view is never newer than its fetch. A refresh that
+ * started before the settings moved to another remote records nothing: its view is of the old one.
+ */
+export async function recordRemoteView(db: Db, teamId: string, remote: MeasuredRemote, view: RemoteView, checkedAt: Date): Promise<void> {
   await db.gitIntegrationConfig.updateMany({
-    where: { teamId },
+    where: stillMeasuring(teamId, remote),
     data: { remoteView: view as unknown as Prisma.InputJsonValue, remoteCheckedAt: checkedAt, remoteCheckError: null },
   });
 }
 
 /** A refresh that failed: the view stays, the attempt is recorded (the next one waits GIT_REMOTE_REFRESH_SECONDS). */
-export async function recordRemoteCheckFailure(db: Db, teamId: string, message: string, checkedAt: Date): Promise<void> {
-  await db.gitIntegrationConfig.updateMany({ where: { teamId }, data: { remoteCheckedAt: checkedAt, remoteCheckError: message } });
+export async function recordRemoteCheckFailure(db: Db, teamId: string, remote: MeasuredRemote | null, message: string, checkedAt: Date): Promise<void> {
+  await db.gitIntegrationConfig.updateMany({ where: stillMeasuring(teamId, remote), data: { remoteCheckedAt: checkedAt, remoteCheckError: message } });
 }
 
 /** The remote view the last background refresh recorded, or null. */

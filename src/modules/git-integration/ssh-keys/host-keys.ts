@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/handles.js';
 import { conflict } from '../../../lib/errors.js';
 import { withGitAuth, type GitAuth, type PreparedGitAuth } from '../../../lib/git/auth.js';
 import { GitCommandError } from '../../../lib/git/run.js';

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../../../db/database.js';
+import type { PrismaClient } from '../../../db/handles.js';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
 import { conflict } from '../../../lib/errors.js';
 import { isPrefixedId } from '../../../lib/ids.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger as Logger } from 'fastify';
-import type { PrismaClient } from '../../../db/database.js';
-import type { Tx } from '../../../db/handles.js';
+import type { PrismaClient, Tx } from '../../../db/handles.js';
 import type { JobRunner } from '../../../jobs/runner.js';
 import secureJson from 'secure-json-parse';
 import type { SecretBox } from '../../../lib/crypto/secret-box.js';
