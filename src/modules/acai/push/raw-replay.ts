@@ -24,7 +24,7 @@ import { findRawReplay } from './store.js';
 const RAW_REPLAY_MIN_BYTES = 16 * 1024;
 
 /** The scopes the full path checks (push.AUTH.2-4): a hit requires the same set as the push that stored it. */
-const PUSH_SCOPES = ['specs:write', 'refs:write', 'impls:write'] as const;
+const REPLAY_KEY_SCOPES = ['specs:write', 'refs:write', 'impls:write'] as const;
 
 export interface RawReplay {
   /** The route's application/json parser: digests the raw body, answers a hit without parsing it. */
@@ -44,7 +44,7 @@ export function rawReplay(app: FastifyInstance, caps: PushCaps): RawReplay {
 
   const digest = (auth: AuthContext, body: Buffer) =>
     createHash('sha256')
-      .update(`${JSON.stringify([settings, auth.teamId, PUSH_SCOPES.map((scope) => auth.scopes.has(scope))])}\n`)
+      .update(`${JSON.stringify([settings, auth.teamId, REPLAY_KEY_SCOPES.map((scope) => auth.scopes.has(scope))])}\n`)
       .update(body)
       .digest();
 
